@@ -1,0 +1,204 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+
+namespace SignalRelay.Client;
+
+/// <summary>
+/// A .NET agent's connection to the relay. Incoming messages arrive once each and in bus order on
+/// <see cref="Messages"/>; after a dropped connection the client reconnects by itself and resumes after
+/// the last seq it saw, so nothing is missed and nothing arrives twice.
+/// </summary>
+public sealed class RelayClient : IAsyncDisposable
+{
+    private readonly RelayClientOptions _options;
+    private readonly HubConnection _connection;
+    private readonly Channel<Envelope> _messages = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposing = new();
+    private long _lastSeq;
+    private volatile bool _replaced;
+
+    public RelayClient(RelayClientOptions options)
+    {
+        _options = options;
+        _lastSeq = options.ResumeFromSeq ?? -1;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<RelayClient>();
+
+        var protocolOptions = new JsonHubProtocolOptions();
+        protocolOptions.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default);
+        var protocol = new JsonHubProtocol(Options.Create(protocolOptions));
+        var hubAddress = HubAddress(options.ServerUrl);
+        _connection = new HubConnection(
+            new WebSocketConnectionFactory(() => WithQuery(hubAddress), options.AccessTokenProvider),
+            protocol,
+            new UriEndPoint(hubAddress),
+            new ServiceCollection().BuildServiceProvider(),
+            loggerFactory);
+
+        _connection.On<Envelope>(HubProtocol.Receive, OnReceive);
+        _connection.On<PresenceEvent>(HubProtocol.Presence, p => PresenceChanged?.Invoke(p));
+        _connection.On<RelayError>(HubProtocol.Error, OnError);
+        _connection.Closed += OnClosedAsync;
+    }
+
+    public string AgentId => _options.AgentId;
+
+    /// <summary>The highest seq received so far, or -1.</summary>
+    public long LastSeq => Interlocked.Read(ref _lastSeq);
+
+    public HubConnectionState State => _connection.State;
+
+    /// <summary>Every message addressed to this agent, once each, in bus order.</summary>
+    public ChannelReader<Envelope> Messages => _messages.Reader;
+
+    public event Action<PresenceEvent>? PresenceChanged;
+    public event Action<RelayError>? ErrorReceived;
+    public event Action? Reconnected;
+
+    /// <summary>Raised when the client stops for good: disposed, replaced by another connection, or out of retries.</summary>
+    public event Action<Exception?>? Closed;
+
+    public async Task ConnectAsync(CancellationToken ct = default)
+    {
+        await _connection.StartAsync(ct);
+        await AnnounceMetadataAsync(ct);
+    }
+
+    public Task<SendAck> SendAsync(SendRequest request, CancellationToken ct = default) =>
+        _connection.InvokeAsync<SendAck>(HubProtocol.Send, request, ct);
+
+    public Task<SendAck> BroadcastAsync(JsonElement content, string? id = null, CancellationToken ct = default) =>
+        SendAsync(new SendRequest { Id = id, Content = content, SentAt = Now() }, ct);
+
+    public Task<SendAck> DirectAsync(string to, JsonElement content, string? id = null, CancellationToken ct = default) =>
+        SendAsync(new SendRequest { Id = id, To = to, Content = content, SentAt = Now() }, ct);
+
+    /// <summary>Relays each chunk as a <c>stream</c> message, then a <c>turn_end</c>, whose ACK is returned.</summary>
+    public Task<SendAck> StreamAsync(IAsyncEnumerable<JsonElement> chunks, string? to = null, CancellationToken ct = default) =>
+        _connection.InvokeAsync<SendAck>(HubProtocol.Stream, to, chunks, ct);
+
+    public async Task<IReadOnlyList<Envelope>> HistoryAsync(HistoryQuery? query = null, CancellationToken ct = default) =>
+        await _connection.InvokeAsync<Envelope[]>(HubProtocol.History, query ?? new HistoryQuery(), ct);
+
+    public async Task<IReadOnlyList<AgentInfo>> AgentsAsync(CancellationToken ct = default) =>
+        await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.Agents, ct);
+
+    public Task HeartbeatAsync(CancellationToken ct = default) => _connection.InvokeAsync(HubProtocol.Heartbeat, ct);
+
+    public Task AnnounceAsync(JsonElement metadata, CancellationToken ct = default) =>
+        _connection.InvokeAsync(HubProtocol.Announce, metadata, ct);
+
+    private void OnReceive(Envelope envelope)
+    {
+        // A reconnect replays from the last seq seen; anything at or below it was already handed out.
+        if (envelope.Seq <= Interlocked.Read(ref _lastSeq))
+        {
+            return;
+        }
+        Interlocked.Exchange(ref _lastSeq, envelope.Seq);
+        _messages.Writer.TryWrite(envelope);
+    }
+
+    private void OnError(RelayError error)
+    {
+        if (error.Code == ErrorCodes.SessionReplaced)
+        {
+            _replaced = true;
+        }
+        ErrorReceived?.Invoke(error);
+    }
+
+    private async Task OnClosedAsync(Exception? error)
+    {
+        if (!_disposing.IsCancellationRequested && !_replaced)
+        {
+            _logger.LogInformation(error, "Relay connection lost; reconnecting after seq {Seq}", LastSeq);
+            if (await TryReconnectAsync(_disposing.Token))
+            {
+                Reconnected?.Invoke();
+                return;
+            }
+        }
+        _messages.Writer.TryComplete(error);
+        Closed?.Invoke(error);
+    }
+
+    private async Task<bool> TryReconnectAsync(CancellationToken ct)
+    {
+        for (var attempt = 0; !ct.IsCancellationRequested && !_replaced; attempt++)
+        {
+            var delays = _options.ReconnectDelays;
+            if (delays.Count == 0)
+            {
+                return false;
+            }
+            try
+            {
+                await Task.Delay(delays[Math.Min(attempt, delays.Count - 1)], ct);
+                await _connection.StartAsync(ct);
+                await AnnounceMetadataAsync(ct);
+                return true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogDebug(ex, "Reconnect attempt {Attempt} failed", attempt + 1);
+            }
+        }
+        return false;
+    }
+
+    private Task AnnounceMetadataAsync(CancellationToken ct) =>
+        _options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : Task.CompletedTask;
+
+    private Uri WithQuery(Uri hubAddress)
+    {
+        var query = $"{HubProtocol.AgentQuery}={Uri.EscapeDataString(_options.AgentId)}";
+        if (LastSeq >= 0)
+        {
+            query += $"&{HubProtocol.ResumeQuery}={LastSeq}";
+        }
+        return new UriBuilder(hubAddress) { Query = query }.Uri;
+    }
+
+    private static Uri HubAddress(Uri server)
+    {
+        var builder = new UriBuilder(server)
+        {
+            Scheme = server.Scheme switch
+            {
+                "https" or "wss" => "wss",
+                _ => "ws",
+            },
+            Path = server.AbsolutePath.TrimEnd('/') + HubProtocol.Path,
+        };
+        if (builder.Uri.IsDefaultPort)
+        {
+            builder.Port = -1;
+        }
+        return builder.Uri;
+    }
+
+    private static string Now() => DateTimeOffset.UtcNow.ToString("O");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposing.CancelAsync();
+        await _connection.DisposeAsync();
+        _messages.Writer.TryComplete();
+        _disposing.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace SignalRelay.Client;
+
+/// <summary>
+/// Connects straight to the hub's WebSocket, skipping negotiation. The address is computed on every
+/// connect so a reconnect can carry the last seq seen.
+/// </summary>
+internal sealed class WebSocketConnectionFactory(
+    Func<Uri> address,
+    Func<Task<string?>>? accessTokenProvider) : IConnectionFactory
+{
+    public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        try
+        {
+            if (accessTokenProvider is not null && await accessTokenProvider() is { Length: > 0 } token)
+            {
+                socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+            }
+            await socket.ConnectAsync(address(), cancellationToken);
+            return new WebSocketConnection(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

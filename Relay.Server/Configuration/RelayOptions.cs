@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SignalRelay.Server.Configuration;
+
+/// <summary>The <c>Relay</c> section of configuration.</summary>
+public sealed class RelayOptions
+{
+    public const string Section = "Relay";
+
+    public LimitOptions Limits { get; set; } = new();
+    public StorageOptions Storage { get; set; } = new();
+    public RetentionOptions Retention { get; set; } = new();
+    public SessionOptions Sessions { get; set; } = new();
+    public ShutdownOptions Shutdown { get; set; } = new();
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>The largest frame or message a client may send, in bytes.</summary>
+    [Range(1024, 16 * 1024 * 1024)] public int MaxFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Frames waiting for one slow connection before it is dropped.</summary>
+    [Range(16, 1_000_000)] public int SendQueueCapacity { get; set; } = 4096;
+
+    /// <summary>The most messages replayed to one agent on reconnect; older ones are skipped with a notice.</summary>
+    [Range(1, 10_000_000)] public int MaxReplayMessages { get; set; } = 10_000;
+
+    [Range(1, 100_000)] public int MaxHistoryLimit { get; set; } = 1000;
+    [Range(1, 100_000)] public int DefaultHistoryLimit { get; set; } = 100;
+    [Range(1, 1024)] public int MaxAgentIdLength { get; set; } = 128;
+    [Range(1, 1024)] public int MaxMessageIdLength { get; set; } = 128;
+
+    /// <summary>Messages per second each agent may send on average (token bucket refill).</summary>
+    [Range(1, 1_000_000)] public int MessagesPerSecond { get; set; } = 500;
+
+    /// <summary>How many messages an agent may send in one burst.</summary>
+    [Range(1, 1_000_000)] public int Burst { get; set; } = 1000;
+}
+
+public sealed class StorageOptions
+{
+    /// <summary>SQLite's <c>synchronous</c> pragma for the writer: FULL survives power loss, NORMAL only process crashes.</summary>
+    [RegularExpression("^(FULL|NORMAL|Full|Normal|full|normal)$")] public string Synchronous { get; set; } = "FULL";
+
+    /// <summary>The most messages committed in one transaction.</summary>
+    [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 1024;
+
+    /// <summary>Messages waiting to be committed before senders are made to wait.</summary>
+    [Range(16, 1_000_000)] public int InboxCapacity { get; set; } = 16_384;
+
+    /// <summary>How often agents' cursors and last-seen times are written back.</summary>
+    [Range(1, 3600)] public int PresenceFlushSeconds { get; set; } = 2;
+}
+
+public sealed class RetentionOptions
+{
+    [Range(0.001, 100_000)] public double MaxAgeHours { get; set; } = 24 * 7;
+    [Range(1, long.MaxValue)] public long MaxMessages { get; set; } = 1_000_000;
+    [Range(1, 86_400)] public int SweepSeconds { get; set; } = 60;
+}
+
+public sealed class SessionOptions
+{
+    /// <summary>Agents silent for this long are reaped (raw dialects).</summary>
+    [Range(1, 86_400)] public int ReapAfterSeconds { get; set; } = 30;
+
+    /// <summary>The heartbeat interval the relay asks clients for.</summary>
+    [Range(1, 3600)] public int HeartbeatIntervalSeconds { get; set; } = 30;
+
+    /// <summary>A raw socket must identify itself within this time.</summary>
+    [Range(1, 3600)] public int HandshakeTimeoutSeconds { get; set; } = 10;
+}
+
+public sealed class ShutdownOptions
+{
+    /// <summary>The most the process takes to drain and exit after SIGTERM.</summary>
+    [Range(1, 3600)] public int TimeoutSeconds { get; set; } = 10;
+}

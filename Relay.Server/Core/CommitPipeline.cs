@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// Group commit: one loop takes every message waiting, commits them in one transaction, then routes them
+/// and completes their ACKs. A batch is whatever arrived during the previous commit, so batches grow with
+/// load. Being the only writer, the loop also fixes the order of the bus.
+/// </summary>
+public sealed class CommitPipeline(
+    IMessageStore store,
+    SessionRegistry registry,
+    StoreHealth health,
+    IOptions<RelayOptions> options,
+    ILogger<CommitPipeline> logger) : BackgroundService
+{
+    private readonly Channel<PendingPublish> _inbox = Channel.CreateBounded<PendingPublish>(
+        new BoundedChannelOptions(options.Value.Storage.InboxCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+    /// <summary>Queues a message for the next batch; waits while the inbox is full.</summary>
+    public async ValueTask SubmitAsync(PendingPublish pending, CancellationToken ct)
+    {
+        try
+        {
+            await _inbox.Writer.WriteAsync(pending, ct);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new RelayException(ErrorCodes.ServerShutdown, "The relay is shutting down.", recoverable: false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var maxBatch = options.Value.Storage.MaxBatchSize;
+        var batch = new List<PendingPublish>(maxBatch);
+        var envelopes = new List<Envelope>(maxBatch);
+        // Not stoppingToken: on shutdown the inbox is completed and drained, never abandoned.
+        while (await _inbox.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < maxBatch && _inbox.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                envelopes.Add(pending.Envelope);
+            }
+            await CommitAsync(batch, envelopes);
+            batch.Clear();
+            envelopes.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingPublish> batch, List<Envelope> envelopes)
+    {
+        IReadOnlyList<AppendResult> results;
+        try
+        {
+            results = await store.AppendAsync(envelopes, CancellationToken.None);
+            health.ReportSuccess();
+        }
+        catch (Exception ex)
+        {
+            health.ReportFailure(ex);
+            logger.LogError(ex, "Committing a batch of {Count} messages failed", batch.Count);
+            var error = new RelayException(ErrorCodes.StoreUnavailable, "The message could not be stored; it was not sent.");
+            foreach (var pending in batch)
+            {
+                pending.Fail(error);
+            }
+            return;
+        }
+
+        var committed = new List<Envelope>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (!results[i].Duplicate)
+            {
+                committed.Add(batch[i].Envelope with { Seq = results[i].Seq });
+            }
+        }
+        registry.Dispatch(committed);
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var r = results[i];
+            batch[i].Complete(new SendAck { Seq = r.Seq, Id = batch[i].Envelope.Id, Duplicate = r.Duplicate, ReceivedAt = r.ReceivedAt });
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _inbox.Writer.TryComplete();
+        if (ExecuteTask is { } running)
+        {
+            await running.WaitAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>The relay's one entry point for every door: send, history, agents.</summary>
+public sealed class RelayBus(
+    CommitPipeline pipeline,
+    IMessageStore store,
+    SendRateLimiter rateLimiter,
+    TimeProvider clock,
+    IOptions<RelayOptions> options)
+{
+    private readonly LimitOptions _limits = options.Value.Limits;
+
+    /// <summary>
+    /// Validates and queues a message from <paramref name="from"/> (the session's agent, never the frame's claim).
+    /// The returned task completes with the ACK once the message is committed.
+    /// </summary>
+    public async Task<SendAck> PublishAsync(string from, SendRequest request, CancellationToken ct = default)
+    {
+        var pending = new PendingPublish(Validate(from, request));
+        rateLimiter.Take(from);
+        await pipeline.SubmitAsync(pending, ct);
+        return await pending.Acknowledged;
+    }
+
+    public Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, CancellationToken ct = default)
+    {
+        var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
+        return store.HistoryAsync(viewer, query, limit, ct);
+    }
+
+    private Envelope Validate(string from, SendRequest request)
+    {
+        var id = string.IsNullOrEmpty(request.Id) ? Guid.NewGuid().ToString("N") : request.Id;
+        if (id.Length > _limits.MaxMessageIdLength)
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"Message id is longer than {_limits.MaxMessageIdLength} characters.");
+        }
+        if (request.To is not null && !AgentIds.IsValid(request.To, _limits.MaxAgentIdLength))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, "Recipient is not a valid agent id.");
+        }
+        var kind = request.Kind ?? (request.To is null ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct);
+        if (!EnvelopeKinds.IsRelayable(kind))
+        {
+            throw new RelayException(ErrorCodes.UnknownType, $"Kind '{kind}' cannot be relayed.");
+        }
+        if (kind == EnvelopeKinds.Direct && request.To is null)
+        {
+            throw new RelayException(ErrorCodes.MissingField, "A direct message needs a recipient.");
+        }
+        // Size is bounded by each door's frame limit before the request gets here.
+        var content = request.Content.ValueKind == JsonValueKind.Undefined ? default : request.Content;
+
+        return new Envelope
+        {
+            Id = id,
+            Kind = kind,
+            From = from,
+            To = request.To,
+            Content = content,
+            SentAt = request.SentAt,
+            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds()),
+        };
+    }
+}

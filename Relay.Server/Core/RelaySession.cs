@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using SignalRelay.Contracts;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// One live connection of one agent, whatever its door. Everything the relay sends it goes through a
+/// bounded queue drained by a single writer; a connection whose queue overflows is dropped, so a slow
+/// receiver never slows anyone else. Its messages stay in the store for replay.
+/// </summary>
+public abstract class RelaySession
+{
+    private static readonly RelayError SlowConsumer = new()
+    {
+        Code = ErrorCodes.SlowConsumer,
+        Message = "The connection fell too far behind; reconnect to replay what was missed.",
+        Recoverable = false,
+    };
+
+    private readonly Channel<Outbound> _queue;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RelayError? _closeReason;
+    private long _lastDeliveredSeq;
+    private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
+
+    protected RelaySession(string agentId, string protocol, int queueCapacity)
+    {
+        AgentId = agentId;
+        Protocol = protocol;
+        _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(queueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string AgentId { get; }
+    public string Protocol { get; }
+    public string SessionId { get; } = Guid.NewGuid().ToString("N");
+    public JsonElement? Metadata { get; set; }
+
+    /// <summary>The last seq written to the connection: the agent's cursor.</summary>
+    public long LastDeliveredSeq => Volatile.Read(ref _lastDeliveredSeq);
+
+    public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
+    public RelayError? CloseReason => Volatile.Read(ref _closeReason);
+    public bool IsClosed => CloseReason is not null;
+
+    /// <summary>Completes when the writer has stopped and the transport was told to close.</summary>
+    public Task Completion => _completed.Task;
+
+    public void Touch() => Volatile.Write(ref _lastActivityTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+    /// <summary>Queues a frame without waiting; drops the connection when its queue is full.</summary>
+    public bool Enqueue(Outbound item)
+    {
+        if (_queue.Writer.TryWrite(item))
+        {
+            return true;
+        }
+        Close(SlowConsumer, drain: false);
+        return false;
+    }
+
+    /// <summary>
+    /// Ends the session once; later calls are ignored. With <paramref name="drain"/> the frames already queued
+    /// are written first; without it they are dropped. Either way the reason is sent before the transport closes.
+    /// </summary>
+    public void Close(RelayError reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        {
+            return;
+        }
+        _queue.Writer.TryComplete();
+        if (!drain)
+        {
+            _abort.Cancel();
+        }
+    }
+
+    /// <summary>Bounds how long a draining close may take.</summary>
+    public void AbortAfter(TimeSpan delay) => _abort.CancelAfter(delay);
+
+    /// <summary>
+    /// The single writer: first the plan (presence snapshot, notices, missed messages), then live frames,
+    /// until the session is closed. Then the transport is closed with the reason.
+    /// </summary>
+    public async Task RunAsync(IAsyncEnumerable<Outbound> plan)
+    {
+        var ct = _abort.Token;
+        try
+        {
+            await foreach (var item in plan.WithCancellation(ct))
+            {
+                await WriteTrackedAsync(item, ct);
+            }
+            await foreach (var item in _queue.Reader.ReadAllAsync(ct))
+            {
+                await WriteTrackedAsync(item, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Close(new RelayError { Code = "CONNECTION_LOST", Message = ex.Message, Recoverable = false }, drain: false);
+        }
+        finally
+        {
+            try
+            {
+                await CloseTransportAsync(CloseReason ?? new RelayError { Code = "CLOSED", Message = "Session ended.", Recoverable = false });
+            }
+            catch (Exception)
+            {
+                // The transport may already be gone; there is nobody left to tell.
+            }
+            _completed.TrySetResult();
+        }
+    }
+
+    private async ValueTask WriteTrackedAsync(Outbound item, CancellationToken ct)
+    {
+        await WriteAsync(item, ct);
+        if (item is EnvelopeOut e && e.Envelope.Seq > _lastDeliveredSeq)
+        {
+            Volatile.Write(ref _lastDeliveredSeq, e.Envelope.Seq);
+        }
+    }
+
+    /// <summary>Writes one frame to the wire.</summary>
+    protected abstract ValueTask WriteAsync(Outbound item, CancellationToken ct);
+
+    /// <summary>Tells the peer why (best effort) and closes the transport.</summary>
+    protected abstract Task CloseTransportAsync(RelayError reason);
+}

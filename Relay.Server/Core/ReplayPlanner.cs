@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// What a newly registered session is sent before live traffic: the presence of everyone online,
+/// a notice when retention or the replay cap cost it messages, then what it missed, oldest first.
+/// </summary>
+public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> options)
+{
+    private const int PageSize = 256;
+
+    public async IAsyncEnumerable<Outbound> PlanAsync(Registration registration, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var presence in registration.OthersOnline)
+        {
+            yield return new PresenceOut(presence);
+        }
+
+        var range = registration.Range;
+        if (range.UpTo <= Math.Min(range.DirectsAfter, range.BroadcastsAfter))
+        {
+            yield break;
+        }
+
+        if (registration.Resumed)
+        {
+            var (oldest, _) = await store.BoundsAsync(ct);
+            var resumeFrom = Math.Min(range.DirectsAfter, range.BroadcastsAfter);
+            if (oldest is { } held && resumeFrom < held - 1)
+            {
+                yield return new NoticeOut(new RelayError
+                {
+                    Code = ErrorCodes.ResumeTooOld,
+                    Message = $"Messages after seq {resumeFrom} and before {held} were removed by retention.",
+                    OldestSeq = held,
+                });
+            }
+        }
+
+        var cap = options.Value.Limits.MaxReplayMessages;
+        if (await store.BacklogCutoffAsync(range, cap, ct) is { } cutoff)
+        {
+            range = range with
+            {
+                DirectsAfter = Math.Max(range.DirectsAfter, cutoff),
+                BroadcastsAfter = Math.Max(range.BroadcastsAfter, cutoff),
+            };
+            yield return new NoticeOut(new RelayError
+            {
+                Code = ErrorCodes.ReplayTruncated,
+                Message = $"More than {cap} messages were waiting; replaying the newest {cap}, after seq {cutoff}.",
+                OldestSeq = cutoff + 1,
+            });
+        }
+
+        while (true)
+        {
+            var page = await store.BacklogAsync(range, PageSize, ct);
+            foreach (var envelope in page)
+            {
+                yield return new EnvelopeOut(envelope);
+            }
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+            var last = page[^1].Seq;
+            range = range with
+            {
+                DirectsAfter = Math.Max(range.DirectsAfter, last),
+                BroadcastsAfter = Math.Max(range.BroadcastsAfter, last),
+            };
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System.Text.Json;
+using SignalRelay.Contracts;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// Who is online, and routing. One lock orders registrations, presence and fan-out, so a new session
+/// either sees a message live or finds it in its replay range, never both and never neither.
+/// </summary>
+public sealed class SessionRegistry(TimeProvider clock)
+{
+    private static readonly RelayError Replaced = new()
+    {
+        Code = ErrorCodes.SessionReplaced,
+        Message = "Another connection signed in as this agent.",
+        Recoverable = false,
+    };
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, AgentState> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RelaySession> _online = new(StringComparer.Ordinal);
+    private long _lastDispatchedSeq;
+
+    /// <summary>Loads what the store remembers; every agent starts offline.</summary>
+    public void Initialize(IEnumerable<AgentRecord> known, long lastSeq)
+    {
+        lock (_gate)
+        {
+            _lastDispatchedSeq = lastSeq;
+            foreach (var r in known)
+            {
+                _agents[r.Id] = new AgentState(r.Id)
+                {
+                    Cursor = r.Cursor,
+                    LastSeen = r.LastSeen,
+                    Protocol = r.Protocol,
+                    Metadata = ParseMetadata(r.Metadata),
+                    HasConnectedBefore = true,
+                    Dirty = r.Status != PresenceStatus.Offline,
+                };
+            }
+        }
+    }
+
+    public int OnlineCount
+    {
+        get { lock (_gate) return _online.Count; }
+    }
+
+    public bool IsOnline(string agentId)
+    {
+        lock (_gate) return _online.ContainsKey(agentId);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="session"/> the agent's live session, closing any earlier one, and tells everyone else.
+    /// <paramref name="resumeFrom"/> (a seq the client already has) overrides the stored cursor.
+    /// </summary>
+    public Registration Register(RelaySession session, long? resumeFrom)
+    {
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            if (!_agents.TryGetValue(session.AgentId, out var state))
+            {
+                state = new AgentState(session.AgentId);
+                _agents[session.AgentId] = state;
+            }
+
+            if (state.Session is { } previous)
+            {
+                state.Cursor = Math.Max(state.Cursor, previous.LastDeliveredSeq);
+                previous.Close(Replaced, drain: false);
+            }
+
+            // A brand-new agent gets the directs that waited for it, and broadcasts from now on.
+            var range = resumeFrom is { } resume
+                ? new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq)
+                : state.HasConnectedBefore
+                    ? new BacklogRange(session.AgentId, state.Cursor, state.Cursor, _lastDispatchedSeq)
+                    : new BacklogRange(session.AgentId, 0, _lastDispatchedSeq, _lastDispatchedSeq);
+
+            state.Session = session;
+            state.LastSeen = now;
+            state.Protocol = session.Protocol;
+            state.Metadata = session.Metadata;
+            state.Dirty = true;
+            var resumed = state.HasConnectedBefore || resumeFrom is not null;
+            state.HasConnectedBefore = true;
+            _online[session.AgentId] = session;
+
+            var others = new List<PresenceEvent>(_online.Count);
+            foreach (var other in _online.Values)
+            {
+                if (!ReferenceEquals(other, session))
+                {
+                    others.Add(PresenceOf(_agents[other.AgentId], PresenceStatus.Online));
+                }
+            }
+            Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Online)), except: session.AgentId);
+            return new Registration(others, range, resumed);
+        }
+    }
+
+    /// <summary>Takes the agent offline if <paramref name="session"/> is still its live session.</summary>
+    public bool Unregister(RelaySession session)
+    {
+        lock (_gate)
+        {
+            if (!_agents.TryGetValue(session.AgentId, out var state) || !ReferenceEquals(state.Session, session))
+            {
+                return false;
+            }
+            state.Session = null;
+            state.Cursor = Math.Max(state.Cursor, session.LastDeliveredSeq);
+            state.LastSeen = clock.GetUtcNow();
+            state.Dirty = true;
+            _online.Remove(session.AgentId);
+            Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Offline)), except: session.AgentId);
+            return true;
+        }
+    }
+
+    /// <summary>Records activity (a heartbeat or any frame) from the agent.</summary>
+    public void Touch(RelaySession session)
+    {
+        session.Touch();
+        lock (_gate)
+        {
+            if (_agents.TryGetValue(session.AgentId, out var state) && ReferenceEquals(state.Session, session))
+            {
+                state.LastSeen = clock.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>Replaces the agent's metadata and tells everyone else.</summary>
+    public void Announce(RelaySession session, JsonElement? metadata)
+    {
+        lock (_gate)
+        {
+            session.Metadata = metadata;
+            if (_agents.TryGetValue(session.AgentId, out var state) && ReferenceEquals(state.Session, session))
+            {
+                state.Metadata = metadata;
+                state.Dirty = true;
+                Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Online)), except: session.AgentId);
+            }
+        }
+    }
+
+    /// <summary>Routes committed messages, in seq order, to the queues of the sessions that should see them.</summary>
+    public void Dispatch(IReadOnlyList<Envelope> committed)
+    {
+        lock (_gate)
+        {
+            foreach (var envelope in committed)
+            {
+                var item = new EnvelopeOut(envelope);
+                if (envelope.To is null)
+                {
+                    Broadcast(item, except: envelope.From);
+                }
+                else if (_online.TryGetValue(envelope.To, out var target))
+                {
+                    target.Enqueue(item);
+                }
+                _lastDispatchedSeq = Math.Max(_lastDispatchedSeq, envelope.Seq);
+            }
+        }
+    }
+
+    /// <summary>Closes every live session (shutdown).</summary>
+    public void CloseAll(RelayError reason, TimeSpan drainFor)
+    {
+        List<RelaySession> sessions;
+        lock (_gate) sessions = [.. _online.Values];
+        foreach (var s in sessions)
+        {
+            s.Close(reason, drain: true);
+            s.AbortAfter(drainFor);
+        }
+    }
+
+    public IReadOnlyList<RelaySession> OnlineSessions()
+    {
+        lock (_gate) return [.. _online.Values];
+    }
+
+    public IReadOnlyList<AgentInfo> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _agents.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Select(a => new AgentInfo
+            {
+                Id = a.Id,
+                Online = a.Session is not null,
+                LastSeen = a.LastSeen,
+                Protocol = a.Protocol,
+                Metadata = a.Metadata,
+            })];
+        }
+    }
+
+    /// <summary>The agents whose stored record is out of date, with live cursors folded in; clears the marks.</summary>
+    public IReadOnlyList<AgentRecord> CollectChanges()
+    {
+        lock (_gate)
+        {
+            var changed = new List<AgentRecord>();
+            foreach (var a in _agents.Values)
+            {
+                if (a.Session is { } live && live.LastDeliveredSeq > a.Cursor)
+                {
+                    a.Cursor = live.LastDeliveredSeq;
+                    a.Dirty = true;
+                }
+                if (!a.Dirty)
+                {
+                    continue;
+                }
+                a.Dirty = false;
+                changed.Add(new AgentRecord(
+                    a.Id,
+                    a.Session is null ? PresenceStatus.Offline : PresenceStatus.Online,
+                    a.LastSeen,
+                    a.Cursor,
+                    a.Metadata?.GetRawText(),
+                    a.Protocol));
+            }
+            return changed;
+        }
+    }
+
+    private void Broadcast(Outbound item, string except)
+    {
+        foreach (var session in _online.Values)
+        {
+            if (!string.Equals(session.AgentId, except, StringComparison.Ordinal))
+            {
+                session.Enqueue(item);
+            }
+        }
+    }
+
+    private static PresenceEvent PresenceOf(AgentState a, string status) => new()
+    {
+        Agent = a.Id,
+        Status = status,
+        Metadata = a.Metadata,
+        LastSeen = a.LastSeen,
+        Protocol = a.Protocol,
+    };
+
+    private static JsonElement? ParseMetadata(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// On SIGTERM or Ctrl+C, before the server stops: readiness fails, new connections are refused,
+/// and every agent is told and closed, so the server's own drain finishes quickly.
+/// </summary>
+public sealed class ShutdownCoordinator(
+    IHostApplicationLifetime lifetime,
+    DrainState drain,
+    SessionRegistry registry,
+    IOptions<RelayOptions> options,
+    ILogger<ShutdownCoordinator> logger) : IHostedService
+{
+    private static readonly RelayError ShuttingDown = new()
+    {
+        Code = ErrorCodes.ServerShutdown,
+        Message = "The relay is shutting down; reconnect shortly.",
+        Recoverable = false,
+    };
+
+    private CancellationTokenRegistration _onStopping;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _onStopping = lifetime.ApplicationStopping.Register(BeginDrain);
+        return Task.CompletedTask;
+    }
+
+    private void BeginDrain()
+    {
+        drain.Begin();
+        var sessions = registry.OnlineCount;
+        logger.LogInformation("Shutting down: closing {Count} sessions", sessions);
+        // Half the budget for agents to take what is queued for them; the rest is for commits and exit.
+        registry.CloseAll(ShuttingDown, TimeSpan.FromSeconds(options.Value.Shutdown.TimeoutSeconds / 2.0));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _onStopping.Dispose();
+        return Task.CompletedTask;
+    }
+}

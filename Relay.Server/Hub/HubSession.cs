@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.SignalR;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.Hub;
+
+/// <summary>A SignalR connection as a relay session: frames become client callbacks.</summary>
+public sealed class HubSession(
+    string agentId,
+    HubCallerContext caller,
+    IHubContext<RelayHub> hub,
+    int queueCapacity) : RelaySession(agentId, "signalr", queueCapacity)
+{
+    private static readonly TimeSpan ReasonTimeout = TimeSpan.FromSeconds(1);
+
+    public Task? Pump { get; set; }
+
+    protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
+    {
+        var client = hub.Clients.Client(caller.ConnectionId);
+        var sent = item switch
+        {
+            EnvelopeOut e => client.SendAsync(HubProtocol.Receive, e.Envelope, ct),
+            PresenceOut p => client.SendAsync(HubProtocol.Presence, p.Presence, ct),
+            NoticeOut n => client.SendAsync(HubProtocol.Error, n.Error, ct),
+            _ => throw new InvalidOperationException($"The hub cannot send {item.GetType().Name}."),
+        };
+        return new ValueTask(sent);
+    }
+
+    protected override async Task CloseTransportAsync(RelayError reason)
+    {
+        using var timeout = new CancellationTokenSource(ReasonTimeout);
+        try
+        {
+            await hub.Clients.Client(caller.ConnectionId).SendAsync(HubProtocol.Error, reason, timeout.Token);
+        }
+        finally
+        {
+            caller.Abort();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.Identity;
+
+namespace SignalRelay.Server.Hub;
+
+/// <summary>The typed hub .NET agents use. Each connection is one relay session.</summary>
+public sealed class RelayHub(
+    RelayBus bus,
+    SessionRegistry registry,
+    ReplayPlanner replay,
+    AgentIdentityResolver identity,
+    IHubContext<RelayHub> hubContext,
+    IOptions<RelayOptions> options,
+    ILogger<RelayHub> logger) : Hub<IRelayClient>
+{
+    private const string SessionKey = "relay.session";
+
+    public override Task OnConnectedAsync()
+    {
+        var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
+        string agent;
+        try
+        {
+            agent = identity.ResolveHubAgent(http);
+        }
+        catch (RelayException ex)
+        {
+            throw new HubException($"{ex.Error.Code}: {ex.Error.Message}");
+        }
+
+        long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
+        var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
+        Context.Items[SessionKey] = session;
+        var registration = registry.Register(session, resume);
+        session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
+        logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
+            agent, Context.ConnectionId, resume?.ToString() ?? "cursor");
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items[SessionKey] is not HubSession session)
+        {
+            return;
+        }
+        session.Close(new RelayError { Code = "CLOSED", Message = "Connection closed.", Recoverable = false }, drain: false);
+        if (session.Pump is { } pump)
+        {
+            await pump;
+        }
+        registry.Unregister(session);
+        logger.LogInformation("Agent {Agent} disconnected from SignalR ({ConnectionId}): {Reason}",
+            session.AgentId, Context.ConnectionId, exception?.Message ?? session.CloseReason?.Code);
+    }
+
+    /// <summary>Sends a broadcast (no <c>to</c>) or a direct message; returns once it is committed.</summary>
+    public Task<SendAck> Send(SendRequest request) => Guarded(() => bus.PublishAsync(Session.AgentId, request, Context.ConnectionAborted));
+
+    public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
+        Guarded(() => bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted));
+
+    public IReadOnlyList<AgentInfo> Agents() => registry.Snapshot();
+
+    public void Heartbeat() => registry.Touch(Session);
+
+    /// <summary>Replaces this agent's metadata and tells everyone.</summary>
+    public void Announce(JsonElement? metadata) => registry.Announce(Session, metadata);
+
+    /// <summary>
+    /// Relays each item of a client stream as a <c>stream</c> envelope, then a <c>turn_end</c>;
+    /// returns the ACK of the <c>turn_end</c>.
+    /// </summary>
+    public Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks) => Guarded(async () =>
+    {
+        var agent = Session.AgentId;
+        var streamId = Guid.NewGuid().ToString("N");
+        var index = 0;
+        await foreach (var chunk in chunks.WithCancellation(Context.ConnectionAborted))
+        {
+            await bus.PublishAsync(agent, new SendRequest
+            {
+                Id = $"{streamId}:{index++}",
+                To = to,
+                Kind = EnvelopeKinds.Stream,
+                Content = chunk,
+            }, Context.ConnectionAborted);
+        }
+        return await bus.PublishAsync(agent, new SendRequest
+        {
+            Id = $"{streamId}:end",
+            To = to,
+            Kind = EnvelopeKinds.TurnEnd,
+            Content = JsonSerializer.SerializeToElement(index, RelayJsonContext.Default.Int32),
+        }, Context.ConnectionAborted);
+    });
+
+    private HubSession Session => Context.Items[SessionKey] as HubSession
+        ?? throw new HubException("This connection has no relay session.");
+
+    private static async Task<T> Guarded<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RelayException ex)
+        {
+            throw new HubException($"{ex.Error.Code}: {ex.Error.Message}");
+        }
+    }
+}

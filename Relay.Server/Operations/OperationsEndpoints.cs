@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.Operations;
+
+public static class OperationsEndpoints
+{
+    public const string ReadinessTag = "ready";
+
+    /// <summary><c>/healthz</c> (liveness), <c>/readyz</c> (readiness), <c>/api/agents</c>.</summary>
+    public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Text("OK"));
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadinessTag),
+        });
+        app.MapGet("/api/agents", (SessionRegistry registry) =>
+            Results.Json(registry.Snapshot(), RelayJsonContext.Default.IReadOnlyListAgentInfo));
+        return app;
+    }
+
+    /// <summary>Refuses new WebSocket and hub connections while draining.</summary>
+    public static IApplicationBuilder UseDrainGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var drain = context.RequestServices.GetRequiredService<DrainState>();
+        if (drain.IsDraining && (context.WebSockets.IsWebSocketRequest || context.Request.Path.StartsWithSegments(HubProtocol.Path)))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsync("The relay is shutting down.");
+            return;
+        }
+        await next(context);
+    });
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.Operations;
+
+/// <summary>Unhealthy once the relay is draining for shutdown.</summary>
+public sealed class DrainHealthCheck(DrainState drain) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(drain.IsDraining
+            ? HealthCheckResult.Unhealthy("draining")
+            : HealthCheckResult.Healthy());
+}
+
+/// <summary>Unhealthy when the store does not answer or the last commit failed.</summary>
+public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (health.LastFailure is { } failure)
+        {
+            return HealthCheckResult.Unhealthy("the last commit failed", failure);
+        }
+        try
+        {
+            await store.PingAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("the store does not answer", ex);
+        }
+    }
+}

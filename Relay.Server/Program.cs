@@ -1,0 +1,4 @@
+using SignalRelay.Server;
+
+var app = RelayApp.Build(args);
+await app.RunAsync();

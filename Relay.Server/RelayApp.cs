@@ -1,0 +1,98 @@
+using Microsoft.EntityFrameworkCore;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.Hub;
+using SignalRelay.Server.Identity;
+using SignalRelay.Server.Operations;
+using SignalRelay.Server.Storage;
+
+namespace SignalRelay.Server;
+
+/// <summary>Builds the relay: used by <c>Program</c> and by tests that host it in-process.</summary>
+public static class RelayApp
+{
+    public const int DefaultPort = 8080;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ConfigureUrls(builder);
+        AddRelay(builder.Services, builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.UseDrainGate();
+        app.MapOperations();
+        app.MapHub<RelayHub>(HubProtocol.Path);
+        return app;
+    }
+
+    /// <summary>An explicit <c>urls</c> setting wins; else the seed's <c>PORT</c>; else 8080 on every interface.</summary>
+    private static void ConfigureUrls(WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            return;
+        }
+        var port = builder.Configuration["PORT"];
+        if (string.IsNullOrEmpty(port))
+        {
+            port = DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (!int.TryParse(port, out var parsed) || parsed is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"PORT must be a number from 0 to 65535, not '{port}'.");
+        }
+        builder.WebHost.UseUrls($"http://+:{port}");
+    }
+
+    private static void AddRelay(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RelayOptions>()
+            .Bind(configuration.GetSection(RelayOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(relay.Shutdown.TimeoutSeconds));
+
+        var paths = new StoragePaths(configuration);
+        services.AddSingleton(paths);
+        services.AddDbContextFactory<RelayDbContext>(o => o.UseSqlite(paths.ConnectionString));
+        services.AddSingleton<IMessageStore, SqliteMessageStore>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<StoreHealth>();
+        services.AddSingleton<DrainState>();
+        services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<ReplayPlanner>();
+        services.AddSingleton<RelayBus>();
+        services.AddSingleton<AgentIdentityResolver>();
+        services.AddSingleton<CommitPipeline>();
+
+        // Start order matters: the store is ready before anything writes; stop runs in reverse,
+        // so the pipeline drains after the sessions are closed.
+        services.AddHostedService<RelayStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommitPipeline>());
+        services.AddHostedService<PresenceFlushService>();
+        services.AddHostedService<RetentionService>();
+        services.AddHostedService<ShutdownCoordinator>();
+
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [OperationsEndpoints.ReadinessTag])
+            .AddCheck<DrainHealthCheck>("drain", tags: [OperationsEndpoints.ReadinessTag]);
+
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = relay.Limits.MaxFrameBytes;
+                o.MaximumParallelInvocationsPerClient = 1;
+            })
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+    }
+}

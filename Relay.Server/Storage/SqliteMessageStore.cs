@@ -1,0 +1,246 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.Storage;
+
+/// <summary>
+/// The embedded store. Batches go through one long-lived writer connection with prepared
+/// statements; reads use EF Core on pooled connections.
+/// </summary>
+public sealed class SqliteMessageStore(
+    IDbContextFactory<RelayDbContext> contexts,
+    StoragePaths paths,
+    IOptions<RelayOptions> options) : IMessageStore, IAsyncDisposable
+{
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _findExisting;
+
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            await db.Database.MigrateAsync(ct);
+        }
+
+        _writer = new SqliteConnection(paths.ConnectionString);
+        await _writer.OpenAsync(ct);
+        await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
+        await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
+
+        _insert = _writer.CreateCommand();
+        _insert.CommandText =
+            "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
+            "VALUES ($id, $kind, $from, $to, $content, $sent, $received) RETURNING seq";
+        foreach (var name in new[] { "$id", "$kind", "$from", "$to", "$content", "$sent", "$received" })
+        {
+            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        _insert.Prepare();
+
+        _findExisting = _writer.CreateCommand();
+        _findExisting.CommandText = "SELECT seq, received_at_ms FROM messages WHERE from_agent = $from AND message_id = $id";
+        _findExisting.Parameters.Add(new SqliteParameter { ParameterName = "$from" });
+        _findExisting.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+        _findExisting.Prepare();
+    }
+
+    public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct)
+    {
+        if (_writer is null || _insert is null || _findExisting is null)
+        {
+            throw new InvalidOperationException("The store is not initialized.");
+        }
+
+        var results = new AppendResult[batch.Count];
+        await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
+        _insert.Transaction = tx;
+        _findExisting.Transaction = tx;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var e = batch[i];
+            var p = _insert.Parameters;
+            p[0].Value = e.Id;
+            p[1].Value = e.Kind;
+            p[2].Value = e.From;
+            p[3].Value = (object?)e.To ?? DBNull.Value;
+            p[4].Value = ContentText(e.Content);
+            p[5].Value = (object?)e.SentAt ?? DBNull.Value;
+            p[6].Value = e.ReceivedAt.ToUnixTimeMilliseconds();
+            var seq = await _insert.ExecuteScalarAsync(ct);
+            results[i] = seq is long assigned
+                ? new AppendResult(assigned, false, e.ReceivedAt)
+                : await FindExistingAsync(e, ct);
+        }
+        await tx.CommitAsync(ct);
+        return results;
+    }
+
+    private async Task<AppendResult> FindExistingAsync(Envelope e, CancellationToken ct)
+    {
+        _findExisting!.Parameters[0].Value = e.From;
+        _findExisting.Parameters[1].Value = e.Id;
+        await using var reader = await _findExisting.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            throw new InvalidOperationException($"Message ({e.From}, {e.Id}) was neither inserted nor found.");
+        }
+        return new AppendResult(reader.GetInt64(0), true, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+    }
+
+    public async Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = db.Messages.AsNoTracking();
+        if (viewer is not null)
+        {
+            rows = rows.Where(m => m.ToAgent == null || m.ToAgent == viewer || m.FromAgent == viewer);
+        }
+        if (query.SinceSeq is { } sinceSeq)
+        {
+            rows = rows.Where(m => m.Seq > sinceSeq);
+        }
+        if (query.SinceTime is { } sinceTime)
+        {
+            var ms = sinceTime.ToUnixTimeMilliseconds();
+            rows = rows.Where(m => m.ReceivedAtMs >= ms);
+        }
+
+        List<MessageRow> page;
+        if (query.SinceSeq is null && query.SinceTime is null)
+        {
+            page = await rows.OrderByDescending(m => m.Seq).Take(limit).ToListAsync(ct);
+            page.Reverse();
+        }
+        else
+        {
+            page = await rows.OrderBy(m => m.Seq).Take(limit).ToListAsync(ct);
+        }
+        return page.ConvertAll(ToEnvelope);
+    }
+
+    public async Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var page = await InRange(db, range).OrderBy(m => m.Seq).Take(limit).ToListAsync(ct);
+        return page.ConvertAll(ToEnvelope);
+    }
+
+    public async Task<long?> BacklogCutoffAsync(BacklogRange range, int skip, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var seqs = await InRange(db, range).OrderByDescending(m => m.Seq).Skip(skip).Select(m => m.Seq).Take(1).ToListAsync(ct);
+        return seqs.Count == 0 ? null : seqs[0];
+    }
+
+    private static IQueryable<MessageRow> InRange(RelayDbContext db, BacklogRange r) =>
+        db.Messages.AsNoTracking().Where(m => m.Seq <= r.UpTo && (
+            (m.ToAgent == r.Agent && m.Seq > r.DirectsAfter) ||
+            (m.ToAgent == null && m.FromAgent != r.Agent && m.Seq > r.BroadcastsAfter)));
+
+    public async Task<(long? Oldest, long Newest)> BoundsAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var oldest = await db.Messages.MinAsync(m => (long?)m.Seq, ct);
+        // sqlite_sequence remembers the highest seq ever handed out, even when retention emptied the table.
+        var newest = await db.Database
+            .SqlQueryRaw<long>("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS \"Value\"")
+            .SingleAsync(ct);
+        return (oldest, newest);
+    }
+
+    public async Task<IReadOnlyList<AgentRecord>> LoadAgentsAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Presence.AsNoTracking().ToListAsync(ct);
+        return rows.ConvertAll(p => new AgentRecord(
+            p.AgentId, p.Status, DateTimeOffset.FromUnixTimeMilliseconds(p.LastSeenMs), p.Cursor, p.Metadata, p.Protocol));
+    }
+
+    public async Task SaveAgentsAsync(IReadOnlyList<AgentRecord> agents, CancellationToken ct)
+    {
+        if (agents.Count == 0)
+        {
+            return;
+        }
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = agents.Select(a => a.Id).ToList();
+        var existing = await db.Presence.Where(p => ids.Contains(p.AgentId)).ToDictionaryAsync(p => p.AgentId, ct);
+        foreach (var a in agents)
+        {
+            if (!existing.TryGetValue(a.Id, out var row))
+            {
+                row = new PresenceRow { AgentId = a.Id, Status = a.Status };
+                db.Presence.Add(row);
+            }
+            row.Status = a.Status;
+            row.LastSeenMs = a.LastSeen.ToUnixTimeMilliseconds();
+            row.Cursor = Math.Max(row.Cursor, a.Cursor);
+            row.Metadata = a.Metadata;
+            row.Protocol = a.Protocol;
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var cutoffMs = olderThan.ToUnixTimeMilliseconds();
+        var deleted = await db.Messages.Where(m => m.ReceivedAtMs < cutoffMs).ExecuteDeleteAsync(ct);
+        var newest = await db.Messages.MaxAsync(m => (long?)m.Seq, ct) ?? 0;
+        var floor = newest - keepNewest;
+        if (floor > 0)
+        {
+            deleted += await db.Messages.Where(m => m.Seq <= floor).ExecuteDeleteAsync(ct);
+        }
+        return deleted;
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Database.CanConnectAsync(ct))
+        {
+            throw new InvalidOperationException("The database does not answer.");
+        }
+        await db.Messages.AnyAsync(ct);
+    }
+
+    private static string ContentText(JsonElement content) =>
+        content.ValueKind == JsonValueKind.Undefined ? "null" : content.GetRawText();
+
+    private static Envelope ToEnvelope(MessageRow m)
+    {
+        using var doc = JsonDocument.Parse(m.Content);
+        return new Envelope
+        {
+            Seq = m.Seq,
+            Id = m.MessageId,
+            Kind = m.Kind,
+            From = m.FromAgent,
+            To = m.ToAgent,
+            Content = doc.RootElement.Clone(),
+            SentAt = m.SentAt,
+            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(m.ReceivedAtMs),
+        };
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_insert is not null) await _insert.DisposeAsync();
+        if (_findExisting is not null) await _findExisting.DisposeAsync();
+        if (_writer is not null) await _writer.DisposeAsync();
+    }
+}

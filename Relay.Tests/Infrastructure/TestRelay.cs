@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using SignalRelay.Client;
+using SignalRelay.Server;
+
+namespace SignalRelay.Tests.Infrastructure;
+
+/// <summary>
+/// The real relay, hosted in the test process on 127.0.0.1 with a free port and a SQLite file in a
+/// temporary folder. Settings are passed as configuration keys, e.g. <c>["Relay:Limits:Burst"] = "10"</c>.
+/// </summary>
+public sealed class TestRelay : IAsyncDisposable
+{
+    private readonly TempDirectory? _ownedDirectory;
+    private readonly List<RelayClient> _clients = [];
+
+    private TestRelay(WebApplication app, string databasePath, TempDirectory? ownedDirectory)
+    {
+        App = app;
+        DatabasePath = databasePath;
+        _ownedDirectory = ownedDirectory;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseUri = new Uri(address);
+    }
+
+    public WebApplication App { get; }
+    public Uri BaseUri { get; }
+    public string DatabasePath { get; }
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>ws:// address of a path on this relay.</summary>
+    public Uri WebSocketUri(string path = "/") => new($"ws://{BaseUri.Authority}{path}");
+
+    public static async Task<TestRelay> StartAsync(IDictionary<string, string?>? settings = null, string? databasePath = null)
+    {
+        var owned = databasePath is null ? new TempDirectory() : null;
+        var path = databasePath ?? owned!.File("relay.db");
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--DB_PATH", path };
+        var app = RelayApp.Build([.. args], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new TestRelay(app, path, owned);
+    }
+
+    /// <summary>A connected .NET client; disposed with the relay.</summary>
+    public async Task<RelayClient> ConnectAsync(string agentId, Func<Task<string?>>? token = null, long? resumeFrom = null)
+    {
+        var client = CreateClient(agentId, token, resumeFrom);
+        await client.ConnectAsync();
+        return client;
+    }
+
+    public RelayClient CreateClient(string agentId, Func<Task<string?>>? token = null, long? resumeFrom = null)
+    {
+        var client = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = BaseUri,
+            AgentId = agentId,
+            AccessTokenProvider = token,
+            ResumeFromSeq = resumeFrom,
+            ReconnectDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200)],
+        });
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>A separate SQLite connection to the relay's database, for checking what was committed.</summary>
+    public SqliteConnection OpenDatabase()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+        await App.StopAsync();
+        await App.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _ownedDirectory?.Dispose();
+    }
+}

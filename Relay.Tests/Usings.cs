@@ -1,0 +1,3 @@
+global using NUnit.Framework;
+global using SignalRelay.Contracts;
+global using SignalRelay.Tests.Infrastructure;
