@@ -1,0 +1,65 @@
+namespace SignalRelay.Bench;
+
+/// <summary>
+/// Command-line options (<c>--name value</c>). A scenario sets every parameter; any option given overrides it.
+/// Without <c>--scenario</c> one custom run is made from the defaults and the options.
+/// </summary>
+public sealed class BenchOptions
+{
+    /// <summary>A scenario name, a comma-separated list of them, or <c>all</c>.</summary>
+    public string? Scenario { get; set; }
+
+    public Door? Door { get; set; }
+    public int? Agents { get; set; }
+    public int? Messages { get; set; }
+    public int? Window { get; set; }
+    public int? Payload { get; set; }
+    public Pattern? Pattern { get; set; }
+
+    /// <summary>Offered messages per second, all agents together.</summary>
+    public double? Rate { get; set; }
+
+    /// <summary>Duration cap per run, seconds.</summary>
+    public double? Duration { get; set; }
+
+    /// <summary>Also measure the transport and store references (default on).</summary>
+    public bool References { get; set; } = true;
+
+    /// <summary>Also append the JSON lines to this file.</summary>
+    public string? Json { get; set; }
+
+    public IReadOnlyList<RunSpec> Specs()
+    {
+        IEnumerable<RunSpec> chosen = Scenario switch
+        {
+            null or "" => [new RunSpec { Name = "custom" }],
+            "all" => Scenarios.All,
+            _ => Scenario.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Scenarios.Find),
+        };
+        return [.. chosen.Select(Apply)];
+    }
+
+    private RunSpec Apply(RunSpec spec)
+    {
+        var applied = spec with
+        {
+            Door = Door ?? spec.Door,
+            Agents = Agents ?? spec.Agents,
+            MessagesPerAgent = Messages ?? spec.MessagesPerAgent,
+            Window = Window ?? spec.Window,
+            PayloadBytes = Payload ?? spec.PayloadBytes,
+            Pattern = Pattern ?? spec.Pattern,
+            OfferedRate = Rate ?? spec.OfferedRate,
+            DurationCap = Duration is { } d ? TimeSpan.FromSeconds(d) : spec.DurationCap,
+        };
+        if (applied.Agents < 2 || applied.MessagesPerAgent < 1 || applied.Window < 1 || applied.PayloadBytes < 0)
+        {
+            throw new ArgumentException($"{spec.Name}: needs at least 2 agents, 1 message and a window of 1.");
+        }
+        if (applied.Pattern == Bench.Pattern.Direct && applied.Agents % 2 != 0)
+        {
+            throw new ArgumentException($"{spec.Name}: direct pairs need an even number of agents.");
+        }
+        return applied;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using SignalRelay.Bench.Doors;
+
+namespace SignalRelay.Bench.Measure;
+
+/// <summary>
+/// Drives one run: connects every agent, has each send its messages within its window (and at its share
+/// of the offered rate), waits for ACKs and deliveries, and tallies the ledger. Bounded by the spec's cap.
+/// </summary>
+public sealed class LoadGenerator(RunSpec spec, Uri server)
+{
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan QuietLimit = TimeSpan.FromSeconds(3);
+    private const int ConnectParallelism = 32;
+
+    private readonly DeliveryLedger _ledger = new(spec);
+    private readonly string _filler = BenchPayload.Filler(spec.PayloadBytes);
+
+    /// <summary>Seconds spent connecting every agent.</summary>
+    public double ConnectSeconds { get; private set; }
+
+    /// <summary>Runs after every agent is connected, before the first message (e.g. to sample server memory).</summary>
+    public Action? Connected { get; init; }
+
+    public async Task<GeneratorResult> RunAsync()
+    {
+        var agents = new IBenchAgent[spec.Agents];
+        for (var i = 0; i < agents.Length; i++)
+        {
+            var receiver = i;
+            agents[i] = AgentFactory.Create(spec, server, i, p => _ledger.RecordDelivery(receiver, p));
+        }
+        try
+        {
+            var connecting = Stopwatch.StartNew();
+            using var connectCap = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = connectCap.Token },
+                async (agent, ct) => await agent.ConnectAsync(ct));
+            ConnectSeconds = connecting.Elapsed.TotalSeconds;
+            Connected?.Invoke();
+
+            var start = Stopwatch.GetTimestamp();
+            var senders = spec.Idle ? [SendAllAsync(agents[0], 0, start)] : agents.Select((a, i) => SendAllAsync(a, i, start)).ToArray();
+            await Task.WhenAll(senders);
+            var sendEnd = Stopwatch.GetTimestamp();
+            await WaitForDeliveriesAsync();
+            return Result(start, sendEnd);
+        }
+        finally
+        {
+            await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism },
+                async (agent, _) => await agent.DisposeAsync());
+        }
+    }
+
+    private async Task SendAllAsync(IBenchAgent agent, int index, long start)
+    {
+        using var window = new SemaphoreSlim(spec.Window, spec.Window);
+        var target = spec.TargetOf(index);
+        var to = target < 0 ? null : AgentNames.Of(target);
+        // At an offered rate, each agent sends every `interval`, staggered so the agents do not send in bursts.
+        var interval = spec.OfferedRate > 0 ? spec.Agents / spec.OfferedRate : 0;
+        var offset = interval * index / spec.Agents;
+        for (var n = 0; n < spec.MessagesPerAgent; n++)
+        {
+            if (Stopwatch.GetElapsedTime(start) > spec.DurationCap)
+            {
+                break;
+            }
+            if (interval > 0)
+            {
+                var due = TimeSpan.FromSeconds(offset + n * interval) - Stopwatch.GetElapsedTime(start);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+            }
+            await window.WaitAsync();
+            var content = new BenchPayload(index, n, Stopwatch.GetTimestamp()).Encode(_filler);
+            _ledger.RecordSent();
+            _ = AwaitAckAsync(agent.SendAsync(n, to, content, CancellationToken.None), index, n, window);
+        }
+        for (var i = 0; i < spec.Window; i++)
+        {
+            if (!await window.WaitAsync(AckTimeout))
+            {
+                _ledger.RecordFailure(new TimeoutException($"Agent {index}: ACKs still missing after {AckTimeout.TotalSeconds} s."));
+                return;
+            }
+        }
+    }
+
+    private async Task AwaitAckAsync(Task send, int sender, int number, SemaphoreSlim window)
+    {
+        try
+        {
+            await send.WaitAsync(AckTimeout);
+            _ledger.RecordAck(sender, number);
+        }
+        catch (Exception ex)
+        {
+            _ledger.RecordFailure(ex);
+        }
+        finally
+        {
+            window.Release();
+        }
+    }
+
+    /// <summary>Waits until every owed delivery arrived, or nothing arrived for a while.</summary>
+    private async Task WaitForDeliveriesAsync()
+    {
+        var lastCount = -1L;
+        var lastProgress = Stopwatch.GetTimestamp();
+        while (_ledger.UniqueDeliveries < _ledger.ExpectedDeliveries)
+        {
+            var count = _ledger.UniqueDeliveries;
+            if (count != lastCount)
+            {
+                lastCount = count;
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(lastProgress) > QuietLimit)
+            {
+                return;
+            }
+            await Task.Delay(5);
+        }
+        // Give stray duplicates a moment to show up before the books are closed.
+        await Task.Delay(100);
+    }
+
+    private GeneratorResult Result(long start, long sendEnd)
+    {
+        static double Seconds(long from, long to) => Math.Max(1e-6, (to - from) / (double)Stopwatch.Frequency);
+        var lastAck = Math.Max(_ledger.LastAckTimestamp, start);
+        var lastDelivery = Math.Max(_ledger.LastDeliveryTimestamp, start);
+        var tally = _ledger.Tally();
+        return new GeneratorResult(
+            Sent: _ledger.Sent,
+            Acked: _ledger.Acked,
+            Failed: _ledger.Failed,
+            Deliveries: _ledger.UniqueDeliveries,
+            ExpectedDeliveries: _ledger.ExpectedDeliveries,
+            SentPerSecond: _ledger.Sent / Seconds(start, sendEnd),
+            AckedPerSecond: _ledger.Acked / Seconds(start, lastAck),
+            DeliveriesPerSecond: _ledger.UniqueDeliveries / Seconds(start, lastDelivery),
+            Seconds: Seconds(start, Math.Max(sendEnd, lastDelivery)),
+            Tally: tally,
+            FirstError: _ledger.FirstError);
+    }
+}
+
+public sealed record GeneratorResult(
+    long Sent,
+    long Acked,
+    long Failed,
+    long Deliveries,
+    long ExpectedDeliveries,
+    double SentPerSecond,
+    double AckedPerSecond,
+    double DeliveriesPerSecond,
+    double Seconds,
+    DeliveryTally Tally,
+    string? FirstError);

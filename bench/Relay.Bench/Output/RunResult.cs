@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace SignalRelay.Bench.Output;
+
+/// <summary>One measured run against one target (the relay, the transport reference or the store reference).</summary>
+public sealed record RunResult
+{
+    [JsonPropertyName("scenario")] public required string Scenario { get; init; }
+
+    /// <summary><c>relay</c>, <c>transport</c> or <c>store</c>.</summary>
+    [JsonPropertyName("target")] public required string Target { get; init; }
+
+    [JsonPropertyName("door")] public required string Door { get; init; }
+    [JsonPropertyName("agents")] public int Agents { get; init; }
+    [JsonPropertyName("messages_per_agent")] public int MessagesPerAgent { get; init; }
+    [JsonPropertyName("window")] public int Window { get; init; }
+    [JsonPropertyName("payload_bytes")] public int PayloadBytes { get; init; }
+    [JsonPropertyName("pattern")] public required string Pattern { get; init; }
+    [JsonPropertyName("offered_rate")] public double OfferedRate { get; init; }
+    [JsonPropertyName("sent")] public long Sent { get; init; }
+    [JsonPropertyName("acked")] public long Acked { get; init; }
+    [JsonPropertyName("failed")] public long Failed { get; init; }
+    [JsonPropertyName("deliveries")] public long Deliveries { get; init; }
+    [JsonPropertyName("expected_deliveries")] public long ExpectedDeliveries { get; init; }
+    [JsonPropertyName("sent_per_s")] public double SentPerSecond { get; init; }
+    [JsonPropertyName("acked_per_s")] public double AckedPerSecond { get; init; }
+    [JsonPropertyName("deliveries_per_s")] public double DeliveriesPerSecond { get; init; }
+    [JsonPropertyName("p50_ms")] public double P50Ms { get; init; }
+    [JsonPropertyName("p90_ms")] public double P90Ms { get; init; }
+    [JsonPropertyName("p99_ms")] public double P99Ms { get; init; }
+    [JsonPropertyName("max_ms")] public double MaxMs { get; init; }
+    [JsonPropertyName("lost")] public long Lost { get; init; }
+    [JsonPropertyName("duplicated")] public long Duplicated { get; init; }
+    [JsonPropertyName("out_of_order")] public long OutOfOrder { get; init; }
+    [JsonPropertyName("foreign")] public long Foreign { get; init; }
+    [JsonPropertyName("server_cpu_s")] public double ServerCpuSeconds { get; init; }
+    [JsonPropertyName("server_peak_rss_mib")] public double ServerPeakRssMiB { get; init; }
+    [JsonPropertyName("seconds")] public double Seconds { get; init; }
+    [JsonPropertyName("connect_s")] public double ConnectSeconds { get; init; }
+
+    /// <summary>Idle runs: server memory growth from connecting, divided by the connections.</summary>
+    [JsonPropertyName("rss_per_connection_kib")] public double? RssPerConnectionKiB { get; init; }
+
+    /// <summary>Relay deliveries/s over the transport reference's, same run (broadcast and direct runs).</summary>
+    [JsonPropertyName("relay_over_transport")] public double? RelayOverTransport { get; init; }
+
+    /// <summary>Relay ACKs/s (committed messages) over the store reference's rows/s, same run.</summary>
+    [JsonPropertyName("relay_over_store")] public double? RelayOverStore { get; init; }
+
+    [JsonPropertyName("error")] public string? Error { get; init; }
+
+    [JsonIgnore] public bool Clean => Failed == 0 && Lost == 0 && Duplicated == 0 && OutOfOrder == 0 && Foreign == 0 && Error is null;
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RunResult))]
+public sealed partial class BenchJsonContext : JsonSerializerContext;

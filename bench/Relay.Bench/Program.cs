@@ -1,0 +1,3 @@
+using SignalRelay.Bench;
+
+return await BenchCommand.RunAsync(args);

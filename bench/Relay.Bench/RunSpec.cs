@@ -1,0 +1,46 @@
+namespace SignalRelay.Bench;
+
+/// <summary>The ways into the relay the generator can drive, plus the bare transport reference.</summary>
+public enum Door
+{
+    Hub,
+    V03,
+    Mesh,
+    Transport,
+}
+
+public enum Pattern
+{
+    /// <summary>Every message goes to every other agent.</summary>
+    Broadcast,
+
+    /// <summary>Agents 2k and 2k+1 send to each other only.</summary>
+    Direct,
+}
+
+/// <summary>One bounded load: who connects, what they send, how fast, for how long at most.</summary>
+public sealed record RunSpec
+{
+    public required string Name { get; init; }
+    public Door Door { get; init; } = Door.Hub;
+    public int Agents { get; init; } = 10;
+    public int MessagesPerAgent { get; init; } = 1000;
+    public int Window { get; init; } = 8;
+    public int PayloadBytes { get; init; } = 256;
+    public Pattern Pattern { get; init; } = Pattern.Broadcast;
+
+    /// <summary>Messages per second offered in total across all agents; 0 sends as fast as the window allows.</summary>
+    public double OfferedRate { get; init; }
+
+    /// <summary>Sending stops after this long even if messages are left.</summary>
+    public TimeSpan DurationCap { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Idle runs connect the agents, send one broadcast from one of them and measure its reach.</summary>
+    public bool Idle { get; init; }
+
+    /// <summary>Which agent a message from <paramref name="sender"/> goes to, or -1 for everyone else.</summary>
+    public int TargetOf(int sender) => Pattern == Pattern.Direct ? sender ^ 1 : -1;
+
+    /// <summary>How many agents receive each message.</summary>
+    public int ReceiversPerMessage => Pattern == Pattern.Direct ? 1 : Agents - 1;
+}

@@ -1,0 +1,23 @@
+namespace SignalRelay.Bench;
+
+/// <summary>The named scenarios of issue 5. Counts are sized so a full run stays within a few minutes on 2 cores.</summary>
+public static class Scenarios
+{
+    public static readonly IReadOnlyList<RunSpec> All =
+    [
+        new() { Name = "durable", Door = Door.V03, Agents = 10, Window = 8, PayloadBytes = 256, MessagesPerAgent = 3000 },
+        new() { Name = "fanout", Door = Door.Mesh, Agents = 50, Window = 4, PayloadBytes = 256, MessagesPerAgent = 300 },
+        new() { Name = "direct", Door = Door.Hub, Agents = 100, Window = 16, PayloadBytes = 256, Pattern = Pattern.Direct, MessagesPerAgent = 400 },
+        new()
+        {
+            Name = "latency", Door = Door.V03, Agents = 100, Window = 16, PayloadBytes = 256, Pattern = Pattern.Direct,
+            OfferedRate = 1000, MessagesPerAgent = 50,
+        },
+        new() { Name = "idle10k", Door = Door.Mesh, Agents = 10_000, Window = 1, PayloadBytes = 256, MessagesPerAgent = 1, Idle = true },
+        new() { Name = "large", Door = Door.V03, Agents = 10, Window = 8, PayloadBytes = 32 * 1024, MessagesPerAgent = 300 },
+    ];
+
+    public static RunSpec Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", All.Select(s => s.Name))}, all.");
+}

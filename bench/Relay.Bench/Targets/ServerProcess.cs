@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SignalRelay.Bench.Targets;
+
+/// <summary>
+/// A server the bench measures, run as a child process so its CPU seconds and peak RSS are its own.
+/// Listens on a free loopback port; killed on dispose.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerProcess(Process process) => _process = process;
+
+    public Uri BaseUri => _listening.Task.Result;
+    public int Pid => _process.Id;
+    public double CpuSeconds => ProcessStats.CpuSeconds(Pid);
+    public double PeakRssMiB => ProcessStats.PeakRssMiB(Pid);
+    public double RssMiB => ProcessStats.RssMiB(Pid);
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>The relay from the build output beside the bench, with a fresh database and the bench's settings.</summary>
+    public static Task<ServerProcess> StartRelayAsync(string databasePath, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Relay.Server.dll"));
+        start.Environment["DB_PATH"] = databasePath;
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+        return StartAsync(start);
+    }
+
+    /// <summary>This bench's own executable in transport-reference mode.</summary>
+    public static Task<ServerProcess> StartTransportAsync()
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable.");
+        var start = new ProcessStartInfo(self) { WorkingDirectory = AppContext.BaseDirectory };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        }
+        start.ArgumentList.Add(BenchCommand.ServeTransport);
+        return StartAsync(start);
+    }
+
+    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
+    {
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("ASPNETCORE_URLS");
+
+        var server = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start."));
+        server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        server._process.EnableRaisingEvents = true;
+        server._process.Exited += (_, _) => server._listening.TrySetException(new InvalidOperationException($"The server exited early:\n{server.Output}"));
+        try
+        {
+            await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            await server.DisposeAsync();
+            throw new TimeoutException($"The server did not start listening:\n{server.Output}");
+        }
+        return server;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            // Keep the start-up lines and the last errors, not everything a long run prints.
+            if (_output.Length > 64 * 1024) _output.Remove(0, 32 * 1024);
+            _output.AppendLine(line);
+        }
+        if (ListeningLine().Match(line) is { Success: true } match)
+        {
+            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
