@@ -4,10 +4,12 @@ namespace SignalRelay.Bench.Doors;
 
 public static class AgentFactory
 {
-    public static IBenchAgent Create(RunSpec spec, Uri server, int index, Action<BenchPayload> deliver) => spec.Door switch
+    public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger) => spec.Door switch
     {
-        Door.Hub => new HubAgent(server, index, deliver),
-        Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), deliver),
-        _ => throw new NotSupportedException($"The {spec.Door} door has no driver yet."),
+        Door.Hub => new HubAgent(server, index, ledger),
+        Door.V03 => new V03Agent(server, index, ledger),
+        Door.Mesh => new MeshAgent(server, index, ledger),
+        Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), ledger),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Door, "Unknown door."),
     };
 }

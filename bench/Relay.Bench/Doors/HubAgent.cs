@@ -6,7 +6,7 @@ using SignalRelay.Contracts;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent on the SignalR hub, through the typed .NET client.</summary>
-public sealed class HubAgent(Uri server, int index, Action<BenchPayload> deliver) : IBenchAgent
+public sealed class HubAgent(Uri server, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly RelayClient _client = new(new RelayClientOptions
     {
@@ -45,7 +45,7 @@ public sealed class HubAgent(Uri server, int index, Action<BenchPayload> deliver
         {
             if (BenchPayload.TryRead(envelope.Content, out var payload))
             {
-                deliver(payload);
+                ledger.RecordDelivery(index, payload);
             }
         }
     }

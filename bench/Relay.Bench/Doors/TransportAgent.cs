@@ -7,15 +7,17 @@ namespace SignalRelay.Bench.Doors;
 public sealed class TransportAgent : IBenchAgent
 {
     private readonly Uri _uri;
-    private readonly Action<BenchPayload> _deliver;
+    private readonly DeliveryLedger _ledger;
+    private readonly int _index;
     private readonly RawSocket _socket;
     private readonly AckQueue _acks = new();
 
-    public TransportAgent(Uri server, int index, int target, Action<BenchPayload> deliver)
+    public TransportAgent(Uri server, int index, int target, DeliveryLedger ledger)
     {
         var query = $"agent={index}" + (target >= 0 ? $"&to={target}" : "");
         _uri = new UriBuilder(server) { Scheme = "ws", Path = TransportReference.Path, Query = query }.Uri;
-        _deliver = deliver;
+        _ledger = ledger;
+        _index = index;
         _socket = new RawSocket(OnFrame);
     }
 
@@ -43,7 +45,7 @@ public sealed class TransportAgent : IBenchAgent
         }
         else if (BenchPayload.TryRead(frame.Span, out var payload))
         {
-            _deliver(payload);
+            _ledger.RecordDelivery(_index, payload);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace SignalRelay.Bench.Measure;
@@ -38,14 +37,10 @@ public readonly record struct BenchPayload(int Sender, int Number, long SentTime
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads the payload from content that is either the object itself or a string holding it (v0.3).</summary>
+    /// <summary>Reads the payload from an envelope's content; anything else is not the bench's.</summary>
     public static bool TryRead(JsonElement content, out BenchPayload payload)
     {
         payload = default;
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return TryRead(Encoding.UTF8.GetBytes(content.GetString()!), out payload);
-        }
         if (content.ValueKind != JsonValueKind.Object
             || !content.TryGetProperty("a", out var a)
             || !content.TryGetProperty("n", out var n)

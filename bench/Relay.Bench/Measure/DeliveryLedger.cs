@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace SignalRelay.Bench.Measure;
@@ -17,6 +18,7 @@ public sealed class DeliveryLedger
     private long _lastAckTimestamp;
     private long _lastDeliveryTimestamp;
     private long _unique;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _firstDeliveries = new();
 
     public DeliveryLedger(RunSpec spec)
     {
@@ -57,6 +59,16 @@ public sealed class DeliveryLedger
         FirstError ??= error.GetBaseException().Message;
     }
 
+    /// <summary>Completes when any receiver first gets message <paramref name="number"/> of <paramref name="sender"/>; call before sending it.</summary>
+    public Task FirstDelivery(int sender, int number)
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _firstDeliveries[Key(sender, number)] = first;
+        return first.Task;
+    }
+
+    private static long Key(int sender, int number) => ((long)sender << 32) | (uint)number;
+
     /// <summary>Called by <paramref name="receiver"/>'s receive loop for every bench message it gets.</summary>
     public void RecordDelivery(int receiver, BenchPayload payload)
     {
@@ -64,6 +76,10 @@ public sealed class DeliveryLedger
         if (_receivers[receiver].Record(payload, now))
         {
             Interlocked.Increment(ref _unique);
+            if (!_firstDeliveries.IsEmpty && _firstDeliveries.TryRemove(Key(payload.Sender, payload.Number), out var first))
+            {
+                first.TrySetResult();
+            }
         }
         StoreMax(ref _lastDeliveryTimestamp, now);
     }

@@ -27,8 +27,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
         var agents = new IBenchAgent[spec.Agents];
         for (var i = 0; i < agents.Length; i++)
         {
-            var receiver = i;
-            agents[i] = AgentFactory.Create(spec, server, i, p => _ledger.RecordDelivery(receiver, p));
+            agents[i] = AgentFactory.Create(spec, server, i, _ledger);
         }
         try
         {
