@@ -35,6 +35,9 @@ public sealed record RunSpec
     /// <summary>Sending stops after this long even if messages are left.</summary>
     public TimeSpan DurationCap { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Agent ids are this prefix and the agent's number, so a warm-up pass and the measured pass never meet.</summary>
+    public string AgentPrefix { get; init; } = "bench";
+
     /// <summary>Idle runs connect the agents, send one broadcast from one of them and measure its reach.</summary>
     public bool Idle { get; init; }
 

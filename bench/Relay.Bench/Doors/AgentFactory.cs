@@ -6,9 +6,9 @@ public static class AgentFactory
 {
     public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger) => spec.Door switch
     {
-        Door.Hub => new HubAgent(server, index, ledger),
-        Door.V03 => new V03Agent(server, index, ledger),
-        Door.Mesh => new MeshAgent(server, index, ledger),
+        Door.Hub => new HubAgent(server, AgentNames.Of(spec, index), index, ledger),
+        Door.V03 => new V03Agent(server, AgentNames.Of(spec, index), index, ledger),
+        Door.Mesh => new MeshAgent(server, AgentNames.Of(spec, index), index, ledger),
         Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), ledger),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Door, "Unknown door."),
     };

@@ -2,5 +2,5 @@ namespace SignalRelay.Bench.Doors;
 
 public static class AgentNames
 {
-    public static string Of(int index) => $"bench-{index}";
+    public static string Of(RunSpec spec, int index) => $"{spec.AgentPrefix}-{index}";
 }

@@ -7,10 +7,9 @@ namespace SignalRelay.Bench.Doors;
 /// acknowledges nothing in this dialect and routes only committed messages, so a send counts as acknowledged
 /// when its first receiver has it.
 /// </summary>
-public sealed class MeshAgent(Uri server, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class MeshAgent(Uri server, string name, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly string _name = AgentNames.Of(index);
     private RawSocket? _socket;
 
     public async Task ConnectAsync(CancellationToken ct)
@@ -20,7 +19,7 @@ public sealed class MeshAgent(Uri server, int index, DeliveryLedger ledger) : IB
         _socket.Send(RawDoor.Frame(w =>
         {
             w.WriteString("type", "presence");
-            w.WriteString("from", _name);
+            w.WriteString("from", name);
             w.WriteStartObject("data");
             w.WriteString("role", "bench");
             w.WriteEndObject();
@@ -29,7 +28,7 @@ public sealed class MeshAgent(Uri server, int index, DeliveryLedger ledger) : IB
         _socket.Send(RawDoor.Frame(w =>
         {
             w.WriteString("type", "bench_probe");
-            w.WriteString("from", _name);
+            w.WriteString("from", name);
         }));
         await _ready.Task.WaitAsync(ct);
     }
@@ -40,7 +39,7 @@ public sealed class MeshAgent(Uri server, int index, DeliveryLedger ledger) : IB
         _socket!.Send(RawDoor.Frame(w =>
         {
             w.WriteString("type", to is null ? "broadcast" : "direct");
-            w.WriteString("from", _name);
+            w.WriteString("from", name);
             if (to is not null)
             {
                 w.WriteString("to", to);

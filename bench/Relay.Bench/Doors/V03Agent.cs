@@ -6,11 +6,10 @@ using SignalRelay.Bench.Measure;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent speaking the v0.3 dialect: HELLO, then MESSAGE frames, each answered by an ACK naming its id.</summary>
-public sealed class V03Agent(Uri server, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class V03Agent(Uri server, string name, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly ConcurrentDictionary<int, TaskCompletionSource> _waiting = new();
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly string _name = AgentNames.Of(index);
     private RawSocket? _socket;
 
     public async Task ConnectAsync(CancellationToken ct)
@@ -20,7 +19,7 @@ public sealed class V03Agent(Uri server, int index, DeliveryLedger ledger) : IBe
         _socket.Send(RawDoor.Frame(w =>
         {
             Header(w, "HELLO");
-            w.WriteString("sender", _name);
+            w.WriteString("sender", name);
         }));
         // WELCOME is sent once the relay has registered the agent.
         await _welcomed.Task.WaitAsync(ct);
@@ -34,7 +33,7 @@ public sealed class V03Agent(Uri server, int index, DeliveryLedger ledger) : IBe
         {
             Header(w, "MESSAGE");
             w.WriteString("message_id", number.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("sender", _name);
+            w.WriteString("sender", name);
             if (to is not null)
             {
                 w.WriteString("recipient", to);

@@ -56,7 +56,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
     {
         using var window = new SemaphoreSlim(spec.Window, spec.Window);
         var target = spec.TargetOf(index);
-        var to = target < 0 ? null : AgentNames.Of(target);
+        var to = target < 0 ? null : AgentNames.Of(spec, target);
         // At an offered rate, each agent sends every `interval`, staggered so the agents do not send in bursts.
         var interval = spec.OfferedRate > 0 ? spec.Agents / spec.OfferedRate : 0;
         var offset = interval * index / spec.Agents;

@@ -54,8 +54,8 @@ public static class StoreReference
                 var target = spec.TargetOf(sender);
                 id.Value = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 kind.Value = target < 0 ? "broadcast" : "direct";
-                from.Value = Doors.AgentNames.Of(sender);
-                to.Value = target < 0 ? DBNull.Value : Doors.AgentNames.Of(target);
+                from.Value = Doors.AgentNames.Of(spec, sender);
+                to.Value = target < 0 ? DBNull.Value : Doors.AgentNames.Of(spec, target);
                 content.Value = System.Text.Encoding.UTF8.GetString(new BenchPayload(sender, number, Stopwatch.GetTimestamp()).Encode(filler));
                 received.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 await insert.ExecuteScalarAsync();
