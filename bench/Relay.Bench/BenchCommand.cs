@@ -23,8 +23,9 @@ public static class BenchCommand
         new ConfigurationBuilder().AddCommandLine(args).Build().Bind(options);
         var specs = options.Specs();
         var connections = specs.Max(s => s.Agents);
-        var fileLimit = FileLimit.Raise((ulong)(connections * 3 + 1024));
-        if (fileLimit < (ulong)(connections * 2 + 256))
+        // Each process (bench, relay) holds one socket per agent; the relay inherits this process's limit.
+        var fileLimit = FileLimit.Raise((ulong)(connections * 2 + 4096));
+        if (fileLimit < (ulong)(connections + 1024))
         {
             Console.Error.WriteLine($"The open-file limit could not be raised above {fileLimit}; runs with {connections} agents will fail to connect.");
         }

@@ -38,6 +38,9 @@ public sealed record RunSpec
     /// <summary>Agent ids are this prefix and the agent's number, so a warm-up pass and the measured pass never meet.</summary>
     public string AgentPrefix { get; init; } = "bench";
 
+    /// <summary>Connecting every agent must take no longer; an idle run goes on with those connected by then.</summary>
+    public TimeSpan ConnectCap { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Idle runs connect the agents, send one broadcast from one of them and measure its reach.</summary>
     public bool Idle { get; init; }
 

@@ -19,7 +19,7 @@ public sealed class ScenarioRunner(bool withReferences)
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
-    private const int WarmUpMessages = 4000;
+    private const int WarmUpMessages = 10_000;
 
     public async Task<IReadOnlyList<RunResult>> RunAsync(RunSpec spec)
     {
@@ -58,7 +58,7 @@ public sealed class ScenarioRunner(bool withReferences)
             var rssBefore = server.RssMiB;
             var generator = new LoadGenerator(spec, server.BaseUri)
             {
-                Connected = () => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / spec.Agents : null,
+                Connected = connected => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / connected : null,
             };
             var cpuBefore = server.CpuSeconds;
             GeneratorResult run;
@@ -72,6 +72,7 @@ public sealed class ScenarioRunner(bool withReferences)
             }
             return Describe(spec, target) with
             {
+                Connected = run.Connected,
                 Sent = run.Sent,
                 Acked = run.Acked,
                 Failed = run.Failed,

@@ -13,7 +13,11 @@ public static class Scenarios
             Name = "latency", Door = Door.V03, Agents = 100, Window = 16, PayloadBytes = 256, Pattern = Pattern.Direct,
             OfferedRate = 1000, MessagesPerAgent = 50,
         },
-        new() { Name = "idle10k", Door = Door.Mesh, Agents = 10_000, Window = 1, PayloadBytes = 256, MessagesPerAgent = 1, Idle = true },
+        new()
+        {
+            Name = "idle10k", Door = Door.V03, Agents = 10_000, Window = 1, PayloadBytes = 256, MessagesPerAgent = 1, Idle = true,
+            ConnectCap = TimeSpan.FromSeconds(150),
+        },
         new() { Name = "large", Door = Door.V03, Agents = 10, Window = 8, PayloadBytes = 32 * 1024, MessagesPerAgent = 300 },
     ];
 

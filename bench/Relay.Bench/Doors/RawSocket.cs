@@ -44,7 +44,7 @@ public sealed class RawSocket(Action<ReadOnlyMemory<byte>> onFrame) : IAsyncDisp
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var length = 0;
         try
         {

@@ -11,6 +11,8 @@ public sealed class DeliveryLedger
 {
     private readonly RunSpec _spec;
     private readonly bool[][] _acked;
+    private readonly bool[] _connected;
+    private int _connectedCount;
     private readonly Receiver[] _receivers;
     private long _sent;
     private long _ackedCount;
@@ -25,6 +27,7 @@ public sealed class DeliveryLedger
         _spec = spec;
         _acked = new bool[spec.Agents][];
         _receivers = new Receiver[spec.Agents];
+        _connected = new bool[spec.Agents];
         for (var i = 0; i < spec.Agents; i++)
         {
             _receivers[i] = new Receiver(spec.Agents, spec.MessagesPerAgent);
@@ -39,8 +42,16 @@ public sealed class DeliveryLedger
     public long LastAckTimestamp => Interlocked.Read(ref _lastAckTimestamp);
     public long LastDeliveryTimestamp => Interlocked.Read(ref _lastDeliveryTimestamp);
 
-    /// <summary>The deliveries the acknowledged messages owe.</summary>
-    public long ExpectedDeliveries => Acked * _spec.ReceiversPerMessage;
+    public int ConnectedCount => Volatile.Read(ref _connectedCount);
+
+    /// <summary>The deliveries the acknowledged messages owe (broadcasts reach the connected agents only).</summary>
+    public long ExpectedDeliveries => Acked * (_spec.Pattern == Pattern.Direct ? 1 : ConnectedCount - 1);
+
+    public void MarkConnected(int agent)
+    {
+        _connected[agent] = true;
+        Interlocked.Increment(ref _connectedCount);
+    }
 
     public string? FirstError { get; private set; }
 
@@ -101,7 +112,7 @@ public sealed class DeliveryLedger
                 var target = _spec.TargetOf(sender);
                 for (var r = 0; r < _spec.Agents; r++)
                 {
-                    if (r != sender && (target < 0 || r == target) && !_receivers[r].Saw(sender, n))
+                    if (r != sender && _connected[r] && (target < 0 || r == target) && !_receivers[r].Saw(sender, n))
                     {
                         lost++;
                     }

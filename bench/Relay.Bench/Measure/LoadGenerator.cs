@@ -19,8 +19,8 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
     /// <summary>Seconds spent connecting every agent.</summary>
     public double ConnectSeconds { get; private set; }
 
-    /// <summary>Runs after every agent is connected, before the first message (e.g. to sample server memory).</summary>
-    public Action? Connected { get; init; }
+    /// <summary>Runs with the number connected once connecting is over, before the first message (e.g. to sample server memory).</summary>
+    public Action<int>? Connected { get; init; }
 
     public async Task<GeneratorResult> RunAsync()
     {
@@ -31,12 +31,8 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
         }
         try
         {
-            var connecting = Stopwatch.StartNew();
-            using var connectCap = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = connectCap.Token },
-                async (agent, ct) => await agent.ConnectAsync(ct));
-            ConnectSeconds = connecting.Elapsed.TotalSeconds;
-            Connected?.Invoke();
+            await ConnectAllAsync(agents);
+            Connected?.Invoke(_ledger.ConnectedCount);
 
             var start = Stopwatch.GetTimestamp();
             var senders = spec.Idle ? [SendAllAsync(agents[0], 0, start)] : agents.Select((a, i) => SendAllAsync(a, i, start)).ToArray();
@@ -50,6 +46,33 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
             await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism },
                 async (agent, _) => await agent.DisposeAsync());
         }
+    }
+
+    /// <summary>
+    /// Connects the agents, the first one alone (it sends in idle runs). An idle run keeps whoever connected
+    /// within the cap and counts the rest as not connected; any other run needs every agent.
+    /// </summary>
+    private async Task ConnectAllAsync(IBenchAgent[] agents)
+    {
+        var connecting = Stopwatch.StartNew();
+        using var cap = new CancellationTokenSource(spec.ConnectCap);
+        try
+        {
+            await agents[0].ConnectAsync(cap.Token);
+            _ledger.MarkConnected(0);
+            await Parallel.ForEachAsync(Enumerable.Range(1, agents.Length - 1),
+                new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cap.Token },
+                async (i, ct) =>
+                {
+                    await agents[i].ConnectAsync(ct);
+                    _ledger.MarkConnected(i);
+                });
+        }
+        catch (OperationCanceledException) when (cap.IsCancellationRequested && spec.Idle && _ledger.ConnectedCount > 1)
+        {
+            // Reported as connected < agents.
+        }
+        ConnectSeconds = connecting.Elapsed.TotalSeconds;
     }
 
     private async Task SendAllAsync(IBenchAgent agent, int index, long start)
@@ -136,6 +159,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
         var lastDelivery = Math.Max(_ledger.LastDeliveryTimestamp, start);
         var tally = _ledger.Tally();
         return new GeneratorResult(
+            Connected: _ledger.ConnectedCount,
             Sent: _ledger.Sent,
             Acked: _ledger.Acked,
             Failed: _ledger.Failed,
@@ -151,6 +175,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
 }
 
 public sealed record GeneratorResult(
+    int Connected,
     long Sent,
     long Acked,
     long Failed,

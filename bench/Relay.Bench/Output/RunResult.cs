@@ -12,6 +12,9 @@ public sealed record RunResult
 
     [JsonPropertyName("door")] public required string Door { get; init; }
     [JsonPropertyName("agents")] public int Agents { get; init; }
+
+    /// <summary>Agents connected when sending began (idle runs stop connecting at their cap).</summary>
+    [JsonPropertyName("connected")] public int Connected { get; init; }
     [JsonPropertyName("messages_per_agent")] public int MessagesPerAgent { get; init; }
     [JsonPropertyName("window")] public int Window { get; init; }
     [JsonPropertyName("payload_bytes")] public int PayloadBytes { get; init; }

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SignalRelay.Bench.Output;
+
+namespace SignalRelay.Tests.Bench;
+
+/// <summary>
+/// Runs the real bench (child process, as CI would) on tiny parameters so it never rots. Asserts what the
+/// bench measures for correctness, never how fast: every scenario, every door and both references run, and
+/// nothing is lost, duplicated or reordered.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+
+    [Test]
+    public async Task Every_scenario_runs_on_tiny_parameters_without_loss_duplicates_or_reordering()
+    {
+        using var temp = new TempDirectory();
+        var json = temp.File("results.jsonl");
+        var (exitCode, output) = await RunBenchAsync("--scenario", "all", "--agents", "4", "--messages", "15", "--json", json);
+
+        var results = File.Exists(json)
+            ? File.ReadLines(json).Select(line => JsonSerializer.Deserialize(line, BenchJsonContext.Default.RunResult)!).ToList()
+            : [];
+        Assert.That(results.Select(r => $"{r.Scenario}/{r.Target}"), Is.SupersetOf(new[]
+        {
+            "durable/relay", "durable/transport", "durable/store",
+            "fanout/relay", "direct/relay", "latency/relay", "idle10k/relay", "idle10k/transport", "large/relay",
+        }), output);
+        Assert.Multiple(() =>
+        {
+            foreach (var r in results)
+            {
+                var name = $"{r.Scenario}/{r.Target}";
+                Assert.That(r.Error, Is.Null, name);
+                Assert.That(r.Acked, Is.EqualTo(r.Sent).And.GreaterThan(0), $"{name}: every message acknowledged");
+                Assert.That((r.Lost, r.Duplicated, r.OutOfOrder, r.Failed), Is.EqualTo((0L, 0L, 0L, 0L)), $"{name}: lost, duplicated, out of order, failed");
+                if (r.Target != "store")
+                {
+                    Assert.That(r.Deliveries, Is.EqualTo(r.ExpectedDeliveries).And.GreaterThan(0), $"{name}: deliveries");
+                    Assert.That(r.ServerPeakRssMiB, Is.GreaterThan(0), $"{name}: server memory read from /proc");
+                }
+            }
+            Assert.That(results.Where(r => r.Target == "relay" && r.Scenario != "idle10k").Select(r => r.RelayOverTransport), Is.All.Not.Null);
+            Assert.That(exitCode, Is.Zero, output);
+        });
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunBenchAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Relay.Bench.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var bench = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var stdout = bench.StandardOutput.ReadToEndAsync();
+        var stderr = bench.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Limit);
+        try
+        {
+            await bench.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            bench.Kill(entireProcessTree: true);
+            Assert.Fail($"The bench did not finish within {Limit}:\n{await stderr}");
+        }
+        return (bench.ExitCode, $"{await stdout}\n{await stderr}");
+    }
+}
