@@ -78,6 +78,10 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
                 }
                 claim = dialect.Identify(frame, type);
+                if (claim.Agent is V03Frames.RelaySender or MeshFrames.RelaySender)
+                {
+                    throw new RelayException(ErrorCodes.InvalidAgentId, $"'{claim.Agent}' is the relay's own name; pick another.");
+                }
             }
             catch (JsonException)
             {

@@ -126,6 +126,24 @@ public sealed class BadInputTests
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().OnlineCount, Is.EqualTo(2));
     }
 
+    [TestCase("relay_server")]
+    [TestCase("relay")]
+    public async Task The_relays_own_names_cannot_be_claimed(string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSocketClient.ConnectAsync(relay);
+
+        await client.SendAsync(Hello(name));
+        var error = await client.NextAsync();
+        await client.SendAsync(Hello("honest"));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("INVALID_AGENT_ID"));
+            Assert.That((await client.NextAsync()).Str("message_type"), Is.EqualTo("WELCOME"));
+        });
+    }
+
     [Test]
     public async Task A_first_frame_that_is_not_hello_or_presence_gets_HANDSHAKE_REQUIRED_and_may_be_followed_by_one()
     {

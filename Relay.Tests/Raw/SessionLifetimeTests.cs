@@ -84,6 +84,28 @@ public sealed class SessionLifetimeTests
         Assert.That(growth, Is.LessThan(1024L * 1024), "a session leaked per cycle (several kB each) would show here");
     }
 
+    [Test]
+    public async Task Shutting_down_tells_raw_agents_why_and_closes_with_1001()
+    {
+        var relay = await TestRelay.StartAsync();
+        await using (relay)
+        {
+            var (v03, _) = await V03Async(relay, "vee");
+            await using var v = v03;
+            await using var mesh = await MeshAsync(relay, "em");
+
+            await relay.App.StopAsync();
+
+            Assert.Multiple(async () =>
+            {
+                Assert.That((await v.NextOfAsync("message_type", "ERROR")).ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+                Assert.That(await v.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+                Assert.That((await mesh.NextOfAsync("type", "error")).ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+                Assert.That(await mesh.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+            });
+        }
+    }
+
     /// <summary>Connects, identifies (alternating dialects and reusing a few names), and closes, sequentially on 4 lanes.</summary>
     private static async Task CycleAsync(TestRelay relay, int cycles, string prefix)
     {
