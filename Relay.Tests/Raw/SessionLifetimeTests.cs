@@ -90,8 +90,7 @@ public sealed class SessionLifetimeTests
         var relay = await TestRelay.StartAsync();
         await using (relay)
         {
-            var (v03, _) = await V03Async(relay, "vee");
-            await using var v = v03;
+            await using var v = await V03Async(relay, "vee");
             await using var mesh = await MeshAsync(relay, "em");
 
             await relay.App.StopAsync();
