@@ -28,6 +28,25 @@ public sealed class OperationsTests
     }
 
     [Test]
+    public async Task Readyz_turns_503_when_the_store_stops_answering()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        // The database vanishes under the running relay (a lost volume): new connections find no schema.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(relay.DatabasePath)!, "relay.db*"))
+        {
+            File.Delete(file);
+        }
+
+        var ready = await http.GetAsync("/readyz");
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That((await http.GetAsync("/healthz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
     public async Task Api_agents_lists_known_agents_with_status_and_protocol()
     {
         await using var relay = await TestRelay.StartAsync();
