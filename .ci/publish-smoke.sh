@@ -34,6 +34,8 @@ mkdir -p "$src"
 
 # The build stage is everything between the first FROM and the second.
 build_stage=$(awk '/^FROM /{n++} n==1' Dockerfile)
+# .dockerignore is an allow-list ("*" then "!path" lines): a COPY source outside it is not in the context.
+allowed=$(sed -n 's#^!\([^*]*\)$#\1#p' .dockerignore | sed 's#/$##')
 
 echo "publish-smoke: replaying the Dockerfile build stage in $src"
 while read -r instruction args; do
@@ -41,6 +43,7 @@ while read -r instruction args; do
     COPY)
       read -r from to <<<"$args"
       [ -e "$from" ] || fail "COPY source missing: $from"
+      grep -qxF "${from%%/*}" <<<"$allowed" || fail "COPY $from: not allowed by .dockerignore, so not in the build context"
       if [ -d "$from" ]; then
         mkdir -p "$src/$to"
         tar -C "$from" --exclude=bin --exclude=obj -cf - . | tar -C "$src/$to" -xf -
