@@ -2,7 +2,9 @@
 # The production image: SDK stage builds, ASP.NET runtime stage runs. No SDK, no tests in the result.
 # .ci/publish-smoke.sh replays this build stage (its COPY and RUN lines) without a container engine.
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The build runs on the builder's own platform: the framework-dependent output is portable, so an ARM64
+# image (AgentCore needs one) is built without emulating the SDK.
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore in its own layer: it reruns only when a project file or the shared build props change.
 COPY Directory.Build.props ./
