@@ -18,7 +18,7 @@ public sealed class BenchSmokeTests
     {
         using var temp = new TempDirectory();
         var json = temp.File("results.jsonl");
-        var (exitCode, output) = await RunBenchAsync("--scenario", "all", "--agents", "4", "--messages", "15", "--json", json);
+        var (exitCode, output) = await RunBenchAsync("--scenario", "all", "--agents", "4", "--messages", "15", "--warmup", "0", "--json", json);
 
         var results = File.Exists(json)
             ? File.ReadLines(json).Select(line => JsonSerializer.Deserialize(line, BenchJsonContext.Default.RunResult)!).ToList()

@@ -30,7 +30,7 @@ public static class BenchCommand
             Console.Error.WriteLine($"The open-file limit could not be raised above {fileLimit}; runs with {connections} agents will fail to connect.");
         }
 
-        var runner = new ScenarioRunner(options.References);
+        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup));
         var all = new List<RunResult>();
         foreach (var spec in specs)
         {

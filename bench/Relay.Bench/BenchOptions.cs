@@ -22,6 +22,9 @@ public sealed class BenchOptions
     /// <summary>Duration cap per run, seconds.</summary>
     public double? Duration { get; set; }
 
+    /// <summary>Seconds of warm-up load on each server before its measured pass (at least one short pass).</summary>
+    public double Warmup { get; set; } = 4;
+
     /// <summary>Also measure the transport and store references (default on).</summary>
     public bool References { get; set; } = true;
 

@@ -5,7 +5,7 @@ using SignalRelay.Bench.Targets;
 namespace SignalRelay.Bench;
 
 /// <summary>Measures one scenario against the relay and, unless told not to, the two references, and works out the ratios.</summary>
-public sealed class ScenarioRunner(bool withReferences)
+public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
 {
     /// <summary>What the bench changes in the relay's configuration (environment variables), and why.</summary>
     public static readonly IReadOnlyDictionary<string, string> RelaySettings = new Dictionary<string, string>
@@ -20,7 +20,6 @@ public sealed class ScenarioRunner(bool withReferences)
     };
 
     private const int WarmUpMessages = 5_000;
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(4);
 
     public async Task<IReadOnlyList<RunResult>> RunAsync(RunSpec spec)
     {
@@ -48,7 +47,7 @@ public sealed class ScenarioRunner(bool withReferences)
         return results;
     }
 
-    private static async Task<RunResult> MeasureServerAsync(RunSpec spec, string target, Func<string, Task<ServerProcess>> start)
+    private async Task<RunResult> MeasureServerAsync(RunSpec spec, string target, Func<string, Task<ServerProcess>> start)
     {
         var dir = Directory.CreateTempSubdirectory("relay-bench-");
         try
@@ -108,14 +107,14 @@ public sealed class ScenarioRunner(bool withReferences)
     /// Short passes of the same load with other agents for a few seconds, so the server's tiered JIT has mostly
     /// settled before the measured pass: a relay runs for days, and its first seconds are not what users compare.
     /// </summary>
-    private static async Task WarmUpAsync(RunSpec spec, Uri server)
+    private async Task WarmUpAsync(RunSpec spec, Uri server)
     {
         if (spec.Idle)
         {
             return;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (var pass = 0; pass == 0 || clock.Elapsed < WarmUpTime; pass++)
+        for (var pass = 0; pass == 0 || clock.Elapsed < warmUpTime; pass++)
         {
             var warmUp = spec with
             {

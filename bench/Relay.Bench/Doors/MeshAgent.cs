@@ -14,8 +14,7 @@ public sealed class MeshAgent(Uri server, string name, int index, DeliveryLedger
 
     public async Task ConnectAsync(CancellationToken ct)
     {
-        _socket = new RawSocket(OnFrame);
-        await _socket.ConnectAsync(RawDoor.Address(server), ct);
+        _socket = await RawDoor.OpenAsync(server, OnFrame, ct);
         _socket.Send(RawDoor.Frame(w =>
         {
             w.WriteString("type", "presence");

@@ -6,7 +6,21 @@ namespace SignalRelay.Bench.Doors;
 /// <summary>What the two raw-dialect agents share: the door's address and how a frame is written.</summary>
 public static class RawDoor
 {
-    public static Uri Address(Uri server) => new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri;
+    /// <summary>A socket connected to the relay's raw door that hands every frame it receives to <paramref name="onFrame"/>.</summary>
+    public static async Task<RawSocket> OpenAsync(Uri server, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+    {
+        var socket = new RawSocket(onFrame);
+        try
+        {
+            await socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri, ct);
+            return socket;
+        }
+        catch
+        {
+            await socket.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>One JSON object frame, its fields written by <paramref name="write"/>.</summary>
     public static byte[] Frame(Action<Utf8JsonWriter> write)

@@ -21,7 +21,7 @@ public static class MarkdownTable
         {
             string[] cells =
             [
-                r.Scenario, r.Target, r.Door, Int(r.Agents), Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
+                r.Scenario, r.Target, r.Door, Agents(r), Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
                 Ms(r.P50Ms), Ms(r.P90Ms), Ms(r.P99Ms), Ms(r.MaxMs), Int(r.Lost), Int(r.Duplicated), Int(r.OutOfOrder),
                 r.Target == "store" ? "-" : r.ServerCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.Target == "store" ? "-" : r.ServerPeakRssMiB.ToString("0", CultureInfo.InvariantCulture),
@@ -31,6 +31,10 @@ public static class MarkdownTable
         }
         return text.ToString();
     }
+
+    /// <summary>The agents, or "connected/agents" when an idle run stopped connecting at its cap.</summary>
+    private static string Agents(RunResult r) =>
+        r.Connected > 0 && r.Connected < r.Agents ? $"{Int(r.Connected)}/{Int(r.Agents)}" : Int(r.Agents);
 
     private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
     private static string Rate(double value) => value == 0 ? "-" : value.ToString("N0", CultureInfo.InvariantCulture);
