@@ -17,6 +17,10 @@ public sealed class SqliteMessageStore(
     StoragePaths paths,
     IOptions<RelayOptions> options) : IMessageStore, IAsyncDisposable
 {
+    // Writes on other connections (presence flush, retention) take turns with the batch writer here rather
+    // than in SQLite: a statement that finds the database locked is retried by Microsoft.Data.Sqlite after a
+    // sleep, which stalled group commit (and every ACK behind it) for ~150 ms each time.
+    private readonly SemaphoreSlim _writeTurn = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteCommand? _insert;
     private SqliteCommand? _findExisting;
@@ -58,26 +62,34 @@ public sealed class SqliteMessageStore(
         }
 
         var results = new AppendResult[batch.Count];
-        await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
-        _insert.Transaction = tx;
-        _findExisting.Transaction = tx;
-        for (var i = 0; i < batch.Count; i++)
+        await _writeTurn.WaitAsync(ct);
+        try
         {
-            var e = batch[i];
-            var p = _insert.Parameters;
-            p[0].Value = e.Id;
-            p[1].Value = e.Kind;
-            p[2].Value = e.From;
-            p[3].Value = (object?)e.To ?? DBNull.Value;
-            p[4].Value = ContentText(e.Content);
-            p[5].Value = (object?)e.SentAt ?? DBNull.Value;
-            p[6].Value = e.ReceivedAt.ToUnixTimeMilliseconds();
-            var seq = await _insert.ExecuteScalarAsync(ct);
-            results[i] = seq is long assigned
-                ? new AppendResult(assigned, false, e.ReceivedAt)
-                : await FindExistingAsync(e, ct);
+            await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
+            _insert.Transaction = tx;
+            _findExisting.Transaction = tx;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var e = batch[i];
+                var p = _insert.Parameters;
+                p[0].Value = e.Id;
+                p[1].Value = e.Kind;
+                p[2].Value = e.From;
+                p[3].Value = (object?)e.To ?? DBNull.Value;
+                p[4].Value = ContentText(e.Content);
+                p[5].Value = (object?)e.SentAt ?? DBNull.Value;
+                p[6].Value = e.ReceivedAt.ToUnixTimeMilliseconds();
+                var seq = await _insert.ExecuteScalarAsync(ct);
+                results[i] = seq is long assigned
+                    ? new AppendResult(assigned, false, e.ReceivedAt)
+                    : await FindExistingAsync(e, ct);
+            }
+            await tx.CommitAsync(ct);
         }
-        await tx.CommitAsync(ct);
+        finally
+        {
+            _writeTurn.Release();
+        }
         return results;
     }
 
@@ -168,26 +180,29 @@ public sealed class SqliteMessageStore(
         {
             return;
         }
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var ids = agents.Select(a => a.Id).ToList();
-        var existing = await db.Presence.Where(p => ids.Contains(p.AgentId)).ToDictionaryAsync(p => p.AgentId, ct);
-        foreach (var a in agents)
+        await InWriteTurnAsync(async () =>
         {
-            if (!existing.TryGetValue(a.Id, out var row))
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var ids = agents.Select(a => a.Id).ToList();
+            var existing = await db.Presence.Where(p => ids.Contains(p.AgentId)).ToDictionaryAsync(p => p.AgentId, ct);
+            foreach (var a in agents)
             {
-                row = new PresenceRow { AgentId = a.Id, Status = a.Status };
-                db.Presence.Add(row);
+                if (!existing.TryGetValue(a.Id, out var row))
+                {
+                    row = new PresenceRow { AgentId = a.Id, Status = a.Status };
+                    db.Presence.Add(row);
+                }
+                row.Status = a.Status;
+                row.LastSeenMs = a.LastSeen.ToUnixTimeMilliseconds();
+                row.Cursor = Math.Max(row.Cursor, a.Cursor);
+                row.Metadata = a.Metadata;
+                row.Protocol = a.Protocol;
             }
-            row.Status = a.Status;
-            row.LastSeenMs = a.LastSeen.ToUnixTimeMilliseconds();
-            row.Cursor = Math.Max(row.Cursor, a.Cursor);
-            row.Metadata = a.Metadata;
-            row.Protocol = a.Protocol;
-        }
-        await db.SaveChangesAsync(ct);
+            return await db.SaveChangesAsync(ct);
+        }, ct);
     }
 
-    public async Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct)
+    public Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct) => InWriteTurnAsync(async () =>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var cutoffMs = olderThan.ToUnixTimeMilliseconds();
@@ -199,6 +214,20 @@ public sealed class SqliteMessageStore(
             deleted += await db.Messages.Where(m => m.Seq <= floor).ExecuteDeleteAsync(ct);
         }
         return deleted;
+    }, ct);
+
+    /// <summary>Runs a write made on another connection in its turn with the batch writer.</summary>
+    private async Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    {
+        await _writeTurn.WaitAsync(ct);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _writeTurn.Release();
+        }
     }
 
     public async Task PingAsync(CancellationToken ct)
@@ -242,5 +271,6 @@ public sealed class SqliteMessageStore(
         if (_insert is not null) await _insert.DisposeAsync();
         if (_findExisting is not null) await _findExisting.DisposeAsync();
         if (_writer is not null) await _writer.DisposeAsync();
+        _writeTurn.Dispose();
     }
 }
