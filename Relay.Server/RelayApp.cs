@@ -94,7 +94,9 @@ public static class RelayApp
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = relay.Limits.MaxFrameBytes;
-                o.MaximumParallelInvocationsPerClient = 1;
+                // Lets a client pipeline sends instead of waiting a commit per message. Per-sender order holds:
+                // invocations start in arrival order and Send queues its message before its first real await.
+                o.MaximumParallelInvocationsPerClient = 16;
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
     }

@@ -100,6 +100,24 @@ public sealed class MessagingTests
         });
     }
 
+    [Test]
+    public async Task Pipelined_sends_from_one_agent_arrive_in_the_order_they_were_sent()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+
+        // Many sends in flight at once on one connection, none awaited before the next starts.
+        var acks = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => alice.BroadcastAsync(Json.Of($"p{i}"), $"p{i}")));
+
+        var received = await Wait.NextAsync(bob.Messages, 200);
+        Assert.Multiple(() =>
+        {
+            Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, 200).Select(i => $"p{i}")));
+            Assert.That(acks.Select(a => a.Seq), Is.Ordered.Ascending);
+        });
+    }
+
     private static async IAsyncEnumerable<System.Text.Json.JsonElement> Chunks(params string[] parts)
     {
         foreach (var part in parts)
