@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Hub;
@@ -28,6 +29,7 @@ public static class RelayApp
         var app = builder.Build();
         app.UseWebSockets();
         app.UseDrainGate();
+        app.UseRelayAuth();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
         return app;
@@ -74,6 +76,7 @@ public static class RelayApp
         services.AddSingleton<ReplayPlanner>();
         services.AddSingleton<RelayBus>();
         services.AddSingleton<AgentIdentityResolver>();
+        services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
