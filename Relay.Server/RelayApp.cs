@@ -30,6 +30,7 @@ public static class RelayApp
         app.UseWebSockets();
         app.UseDrainGate();
         app.UseRelayAuth();
+        app.MapRawSockets();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
         return app;
@@ -78,6 +79,7 @@ public static class RelayApp
         services.AddSingleton<AgentIdentityResolver>();
         services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
+        services.AddRawSockets();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

@@ -33,7 +33,7 @@ public sealed class HubAuthTests
         using var _ = socket;
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.SwitchingProtocols));
-        Assert.That(await SecuredRelay.HubHandshakeAsync(socket!), Does.StartWith("{}\u001e"), "the handshake succeeds");
+        Assert.That(await SecuredRelay.SendAndReceiveAsync(socket!, SecuredRelay.HubHandshake), Does.StartWith("{}\u001e"), "the handshake succeeds");
         await aliceOnline;
     }
 
