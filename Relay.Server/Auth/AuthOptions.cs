@@ -25,7 +25,7 @@ public sealed class AuthOptions
     /// <summary>Accepted <c>aud</c> values; empty: the audience is not checked (then <see cref="AllowedClients"/> must be set).</summary>
     public string[] Audiences { get; set; } = [];
 
-    /// <summary>Accepted client ids, matched against <c>azp</c>, <c>client_id</c> or <c>appid</c>; empty: any client.</summary>
+    /// <summary>Accepted client ids, matched against <c>azp</c>, <c>client_id</c>, <c>appid</c> or <c>cid</c>; empty: any client.</summary>
     public string[] AllowedClients { get; set; } = [];
 
     /// <summary>The claim that names the agent.</summary>

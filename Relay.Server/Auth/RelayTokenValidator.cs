@@ -18,7 +18,8 @@ public sealed class RelayTokenValidator(
     IOptions<AuthOptions> auth,
     ILogger<RelayTokenValidator> logger)
 {
-    private static readonly string[] ClientClaims = ["azp", "client_id", "appid"];
+    // azp: OIDC; client_id: RFC 9068, Cognito; appid: Entra ID v1; cid: Okta.
+    private static readonly string[] ClientClaims = ["azp", "client_id", "appid", "cid"];
 
     public async Task<TokenCheck> ValidateAsync(string token, CancellationToken ct)
     {
@@ -54,7 +55,7 @@ public sealed class RelayTokenValidator(
         var allowed = auth.Value.AllowedClients;
         if (allowed.Length > 0 && !allowed.Contains(ClientOf(principal), StringComparer.Ordinal))
         {
-            return Refuse(new TokenRuleException("The token was issued to a client this relay does not allow (azp / client_id / appid)."));
+            return Refuse(new TokenRuleException("The token was issued to a client this relay does not allow (azp / client_id / appid / cid)."));
         }
         var agent = principal.FindFirst(auth.Value.AgentIdClaim)?.Value;
         if (string.IsNullOrEmpty(agent))

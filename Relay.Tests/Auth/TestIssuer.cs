@@ -143,7 +143,7 @@ public sealed record TokenSpec
     public string? Audience { get; init; } = TestIssuer.Audience;
     public string? Client { get; init; } = TestIssuer.Client;
 
-    /// <summary>Which claim names the client: <c>azp</c> (OIDC), <c>client_id</c> (Cognito, Okta) or <c>appid</c> (Entra v1).</summary>
+    /// <summary>Which claim names the client: <c>azp</c> (OIDC), <c>client_id</c> (Cognito), <c>appid</c> (Entra v1) or <c>cid</c> (Okta).</summary>
     public string ClientClaim { get; init; } = "azp";
 
     /// <summary>Overrides <c>iss</c>: a token from an issuer the relay does not trust.</summary>

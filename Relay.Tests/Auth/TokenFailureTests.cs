@@ -22,7 +22,7 @@ public sealed class TokenFailureTests
             answers.Add(($"{kind}, api header", api.StatusCode));
             using var apiQuery = await secured.GetAsync($"/api/agents?access_token={Uri.EscapeDataString(token)}");
             answers.Add(($"{kind}, api query", apiQuery.StatusCode));
-            Assert.That(api.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"), $"{kind}: the challenge names the scheme");
+            Assert.That(api.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer").And.Contain("invalid_token"), $"{kind}: the challenge names the scheme and the error");
         }
 
         Assert.That(answers.Where(a => a.Status != HttpStatusCode.Unauthorized), Is.Empty);
@@ -48,6 +48,7 @@ public sealed class TokenFailureTests
     [TestCase("azp")]
     [TestCase("client_id")]
     [TestCase("appid")]
+    [TestCase("cid")]
     public async Task The_allowed_client_is_read_from_any_of_the_client_claims(string claim)
     {
         await using var secured = await SecuredRelay.StartAsync();
