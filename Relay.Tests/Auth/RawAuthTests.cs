@@ -72,10 +72,11 @@ public sealed class RawAuthTests
     [Test]
     public async Task An_auth_frame_without_an_identifying_frame_times_out_with_close_1008()
     {
-        await using var secured = await SecuredRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:HandshakeTimeoutSeconds"] = "1" });
+        await using var secured = await SecuredRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:HandshakeTimeoutSeconds"] = "2" });
+        var auth = $$"""{"type":"auth","token":"{{secured.Issuer.Token("alice")}}"}"""; // signed before the clock starts
 
         await using var alice = await RawSocketClient.ConnectAsync(secured.Relay);
-        await alice.SendAsync($$"""{"type":"auth","token":"{{secured.Issuer.Token("alice")}}"}""");
+        await alice.SendAsync(auth);
 
         Assert.That((await alice.NextAsync("the timeout")).ErrorCode(), Is.EqualTo(ErrorCodes.HandshakeTimeout));
         Assert.That(await alice.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));

@@ -128,7 +128,13 @@ public sealed class TestIssuer : IAsyncDisposable
         });
     }
 
-    private static RsaSecurityKey NewKey() => new(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };
+    private static RsaSecurityKey NewKey()
+    {
+        var rsa = RSA.Create(2048);
+        // The key pair is generated on first use; do it now, not inside a test's timing window.
+        rsa.ExportParameters(includePrivateParameters: false);
+        return new RsaSecurityKey(rsa) { KeyId = Guid.NewGuid().ToString("N") };
+    }
 
     public async ValueTask DisposeAsync()
     {
