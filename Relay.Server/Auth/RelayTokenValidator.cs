@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using SignalRelay.Contracts;
 
@@ -26,7 +27,22 @@ public sealed class RelayTokenValidator(
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var manager = options.ConfigurationManager
             ?? throw new InvalidOperationException("JWT validation is not configured: Auth:Mode must be Jwt.");
-        var configuration = await manager.GetConfigurationAsync(ct);
+        OpenIdConnectConfiguration configuration;
+        try
+        {
+            configuration = await manager.GetConfigurationAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An operator's problem, not the client's: say so at Warning, and refuse the token without a 500.
+            logger.LogWarning(ex, "Cannot fetch the identity provider's discovery document or keys from {Address}", options.MetadataAddress);
+            return new TokenCheck(null, null, default, new RelayError
+            {
+                Code = ErrorCodes.AuthUnavailable,
+                Message = "The relay cannot reach its identity provider to check the token; try again later.",
+                Recoverable = false,
+            }, new SecurityTokenException("The identity provider is unreachable.", ex));
+        }
         var parameters = options.TokenValidationParameters.Clone();
         parameters.ValidIssuers = [.. parameters.ValidIssuers ?? [], configuration.Issuer];
         parameters.IssuerSigningKeys = [.. parameters.IssuerSigningKeys ?? [], .. configuration.SigningKeys];

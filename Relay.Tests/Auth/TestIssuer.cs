@@ -136,6 +136,9 @@ public sealed class TestIssuer : IAsyncDisposable
         return new RsaSecurityKey(rsa) { KeyId = Guid.NewGuid().ToString("N") };
     }
 
+    /// <summary>Takes the issuer off the network, as an outage does.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

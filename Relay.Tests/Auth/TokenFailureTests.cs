@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.SignalR;
+using SignalRelay.Tests.Raw;
 
 namespace SignalRelay.Tests.Auth;
 
@@ -68,5 +69,20 @@ public sealed class TokenFailureTests
         var (status, _) = await secured.UpgradeAsync(HubProtocol.Path, headerToken: secured.Issuer.Token("alice", new TokenSpec { Client = null }));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    public async Task An_unreachable_identity_provider_refuses_tokens_without_a_500()
+    {
+        await using var secured = await SecuredRelay.StartAsync();
+        var token = secured.Issuer.Token("alice");
+        await secured.Issuer.StopAsync();
+
+        var (hubStatus, _) = await secured.UpgradeAsync(HubProtocol.Path, headerToken: token);
+        await using var raw = await RawSocketClient.ConnectAsync(secured.Relay);
+        await raw.SendAsync(RawAgents.Hello("alice", $$""","token":"{{token}}" """));
+
+        Assert.That(hubStatus, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await raw.NextAsync("the refusal")).ErrorCode(), Is.EqualTo(ErrorCodes.AuthUnavailable));
     }
 }
