@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using SignalRelay.Contracts;
@@ -22,26 +23,21 @@ public sealed class RelayTokenValidator(
     // azp: OIDC; client_id: RFC 9068, Cognito; appid: Entra ID v1; cid: Okta.
     private static readonly string[] ClientClaims = ["azp", "client_id", "appid", "cid"];
 
+    private static readonly RelayError Unavailable = new()
+    {
+        Code = ErrorCodes.AuthUnavailable,
+        Message = "The relay cannot reach its identity provider to check the token; try again later.",
+        Recoverable = false,
+    };
+
     public async Task<TokenCheck> ValidateAsync(string token, CancellationToken ct)
     {
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var manager = options.ConfigurationManager
             ?? throw new InvalidOperationException("JWT validation is not configured: Auth:Mode must be Jwt.");
-        OpenIdConnectConfiguration configuration;
-        try
+        if (await ConfigurationAsync(options, manager, ct) is not { } configuration)
         {
-            configuration = await manager.GetConfigurationAsync(ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // An operator's problem, not the client's: say so at Warning, and refuse the token without a 500.
-            logger.LogWarning(ex, "Cannot fetch the identity provider's discovery document or keys from {Address}", options.MetadataAddress);
-            return new TokenCheck(null, null, default, new RelayError
-            {
-                Code = ErrorCodes.AuthUnavailable,
-                Message = "The relay cannot reach its identity provider to check the token; try again later.",
-                Recoverable = false,
-            }, new SecurityTokenException("The identity provider is unreachable.", ex));
+            return new TokenCheck(null, null, default, Unavailable, new SecurityTokenException(Unavailable.Message));
         }
         var parameters = options.TokenValidationParameters.Clone();
         parameters.ValidIssuers = [.. parameters.ValidIssuers ?? [], configuration.Issuer];
@@ -79,6 +75,21 @@ public sealed class RelayTokenValidator(
             return Refuse(new TokenRuleException($"The token has no '{auth.Value.AgentIdClaim}' claim to name the agent."));
         }
         return new TokenCheck(principal, agent, ExpiresAt(principal) ?? result.SecurityToken.ValidTo + auth.Value.ClockSkew, null, null);
+    }
+
+    /// <summary>The issuer's discovery document and keys, or null (logged at Warning) when they cannot be fetched.</summary>
+    private async Task<OpenIdConnectConfiguration?> ConfigurationAsync(JwtBearerOptions options, IConfigurationManager<OpenIdConnectConfiguration> manager, CancellationToken ct)
+    {
+        try
+        {
+            return await manager.GetConfigurationAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The operator's problem, not the client's: logged as such, and the token refused without a 500.
+            logger.LogWarning(ex, "Cannot fetch the identity provider's discovery document or keys from {Address}", options.MetadataAddress);
+            return null;
+        }
     }
 
     /// <summary>When a validated principal's session must end: its <c>exp</c> plus the tolerated clock skew.</summary>
