@@ -28,7 +28,20 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     /// <summary>Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout.</summary>
     private async Task<Handshake?> HandshakeAsync(FrameReader reader)
     {
-        var deadline = Task.Delay(door.HandshakeTimeout, door.Clock, http.RequestAborted);
+        using var handshakeOver = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        try
+        {
+            return await HandshakeAsync(reader, Task.Delay(door.HandshakeTimeout, door.Clock, handshakeOver.Token));
+        }
+        finally
+        {
+            // Stops the deadline's timer, which would otherwise hold on to this connection until it fires.
+            await handshakeOver.CancelAsync();
+        }
+    }
+
+    private async Task<Handshake?> HandshakeAsync(FrameReader reader, Task deadline)
+    {
         IRawDialect? dialect = null;
         string? authToken = null;
         while (true)
@@ -65,6 +78,10 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
                 }
                 claim = dialect.Identify(frame, type);
+                if (claim.Agent is V03Frames.RelaySender or MeshFrames.RelaySender)
+                {
+                    throw new RelayException(ErrorCodes.InvalidAgentId, $"'{claim.Agent}' is the relay's own name; pick another.");
+                }
             }
             catch (JsonException)
             {
@@ -109,7 +126,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         using var expiry = new TokenExpiry(session, door.Clock);
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var pump = Task.CompletedTask;
-        var ending = (Reason: RawErrors.ConnectionLost, Drain: false);
+        var ending = RawErrors.ConnectionLost;
         try
         {
             if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
@@ -127,12 +144,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         }
         finally
         {
-            session.Close(ending.Reason, ending.Drain);
-            if (ending.Drain)
-            {
-                session.AbortAfter(door.CloseTimeout);
-            }
-            await pump;
+            await session.EndAsync(ending, pump);
             await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
             door.Registry.Unregister(session);
             door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
@@ -152,7 +164,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     }
 
     /// <summary>Frames in, until the peer closes, says GOODBYE, breaks a fatal rule, or the session ends.</summary>
-    private async Task<(RelayError Reason, bool Drain)> ReceiveAsync(
+    private async Task<RelayError> ReceiveAsync(
         FrameReader reader, RawSession session, IConversation conversation, ResponseChain responses, TokenExpiry expiry, CancellationToken ct)
     {
         var dialect = session.Dialect;
@@ -161,15 +173,15 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             var status = await reader.ReadAsync(ct);
             if (session.CloseReason is { } closed)
             {
-                return (closed, false);
+                return closed;
             }
             session.Touch();
             switch (status)
             {
                 case FrameStatus.Closed:
-                    return (RawErrors.Closed, false);
+                    return RawErrors.Closed;
                 case FrameStatus.TooLarge:
-                    return (RawErrors.FrameTooLarge(door.Limits.MaxFrameBytes), false);
+                    return RawErrors.FrameTooLarge(door.Limits.MaxFrameBytes);
                 case FrameStatus.Binary:
                     responses.Error(RawErrors.Binary);
                     continue;
@@ -184,7 +196,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                 {
                     if (await RefreshAsync(frame, session, expiry, ct) is { } refused)
                     {
-                        return (refused, false);
+                        return refused;
                     }
                     continue;
                 }
@@ -192,7 +204,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                 if (conversation.Handle(frame, type) == FrameAction.Goodbye)
                 {
                     await responses.Completion;
-                    return (RawErrors.Goodbye, true);
+                    return RawErrors.Goodbye;
                 }
             }
             catch (JsonException)

@@ -18,6 +18,25 @@ public sealed class RawSession(
 {
     public IRawDialect Dialect => dialect;
 
+    /// <summary>
+    /// Ends the session: what is already queued is written, then the reason and the close frame, all within
+    /// the close timeout. Cutting a write short would abort the socket and lose the reason.
+    /// </summary>
+    public void End(RelayError reason)
+    {
+        Close(reason, drain: true);
+        AbortAfter(closeTimeout);
+    }
+
+    /// <summary>Ends the session and waits for its pump to finish.</summary>
+    public async Task EndAsync(RelayError reason, Task pump)
+    {
+        End(reason);
+        await pump;
+        // Disarms the abort timer, which would otherwise keep this session reachable until it fired.
+        AbortAfter(Timeout.InfiniteTimeSpan);
+    }
+
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct) =>
         socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct);
 

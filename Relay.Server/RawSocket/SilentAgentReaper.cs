@@ -32,7 +32,7 @@ public sealed class SilentAgentReaper(SessionRegistry registry, TimeProvider clo
         {
             if (session is RawSession { Dialect.ReapsSilentAgents: true } raw && raw.LastActivity < silentSince)
             {
-                raw.Close(RawErrors.Silent, drain: false);
+                raw.End(RawErrors.Silent);
             }
         }
     }

@@ -1,9 +1,7 @@
-using SignalRelay.Server.Core;
-
 namespace SignalRelay.Server.RawSocket;
 
 /// <summary>Ends a session when its access token expires; a fresh token moves the deadline.</summary>
-public sealed class TokenExpiry(RelaySession session, TimeProvider clock) : IDisposable
+public sealed class TokenExpiry(RawSession session, TimeProvider clock) : IDisposable
 {
     // Longer waits are taken in steps: timers cannot wait more than about 49 days.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
@@ -48,7 +46,7 @@ public sealed class TokenExpiry(RelaySession session, TimeProvider clock) : IDis
                 return;
             }
         }
-        session.Close(RawErrors.TokenExpired, drain: false);
+        session.End(RawErrors.TokenExpired);
     }
 
     public void Dispose()

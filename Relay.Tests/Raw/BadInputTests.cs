@@ -15,8 +15,7 @@ public sealed class BadInputTests
     {
         await using var relay = await TestRelay.StartAsync();
         await using var early = await RawSocketClient.ConnectAsync(relay);
-        var (client, _) = await V03Async(relay, "alice");
-        await using var c = client;
+        await using var client = await V03Async(relay, "alice");
 
         await early.SendAsync("""{"message_type": "HELLO", """);
         await client.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE",""");
@@ -63,8 +62,7 @@ public sealed class BadInputTests
     public async Task Json_that_is_not_an_object_gets_INVALID_MESSAGE(string frame)
     {
         await using var relay = await TestRelay.StartAsync();
-        var (client, _) = await V03Async(relay, "alice");
-        await using var c = client;
+        await using var client = await V03Async(relay, "alice");
 
         await client.SendAsync(frame);
         await client.SendAsync(Ping);
@@ -82,8 +80,7 @@ public sealed class BadInputTests
     public async Task An_unknown_type_gets_UNKNOWN_TYPE_in_either_dialect()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (v03, _) = await V03Async(relay, "vee");
-        await using var v = v03;
+        await using var v = await V03Async(relay, "vee");
         await using var mesh = await MeshAsync(relay, "em");
 
         await v.SendAsync("""{"protocol_version":"0.3","message_type":"DANCE"}""");
@@ -102,8 +99,7 @@ public sealed class BadInputTests
     public async Task A_missing_required_field_gets_MISSING_FIELD_naming_it()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (v03, _) = await V03Async(relay, "vee");
-        await using var v = v03;
+        await using var v = await V03Async(relay, "vee");
         await using var mesh = await MeshAsync(relay, "em");
         await using var nameless = await RawSocketClient.ConnectAsync(relay);
 
@@ -124,6 +120,24 @@ public sealed class BadInputTests
             Assert.That(noSender.Str("error_message"), Does.Contain("sender"));
         });
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().OnlineCount, Is.EqualTo(2));
+    }
+
+    [TestCase("relay_server")]
+    [TestCase("relay")]
+    public async Task The_relays_own_names_cannot_be_claimed(string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSocketClient.ConnectAsync(relay);
+
+        await client.SendAsync(Hello(name));
+        var error = await client.NextAsync();
+        await client.SendAsync(Hello("honest"));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("INVALID_AGENT_ID"));
+            Assert.That((await client.NextAsync()).Str("message_type"), Is.EqualTo("WELCOME"));
+        });
     }
 
     [Test]
@@ -159,10 +173,8 @@ public sealed class BadInputTests
     public async Task A_frame_over_the_size_limit_gets_FRAME_TOO_LARGE_and_close_1009_while_others_carry_on()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (big, _) = await V03Async(relay, "big");
-        await using var b = big;
-        var (other, _) = await V03Async(relay, "other");
-        await using var o = other;
+        await using var big = await V03Async(relay, "big");
+        await using var other = await V03Async(relay, "other");
 
         await big.SendAsync(Message("big", "huge", new string('x', 70 * 1024)));
 
@@ -206,8 +218,7 @@ public sealed class BadInputTests
     {
         await using var relay = await TestRelay.StartAsync();
         var watcher = await relay.ConnectAsync("watcher");
-        var (v03, _) = await V03Async(relay, "vee");
-        await using var v = v03;
+        await using var v = await V03Async(relay, "vee");
         await using var mesh = await MeshAsync(relay, "em");
         var (liar, spoof, honest) = dialect == "v0.3"
             ? (v, Message("mallory", "spoof", "I am mallory"), Message("vee", "honest", "I am vee"))
@@ -235,8 +246,7 @@ public sealed class BadInputTests
             ["Relay:Limits:MessagesPerSecond"] = "1",
         });
         var receiver = await relay.ConnectAsync("receiver");
-        var (flooder, _) = await V03Async(relay, "flooder");
-        await using var f = flooder;
+        await using var flooder = await V03Async(relay, "flooder");
 
         const int count = 40;
         for (var i = 0; i < count; i++)

@@ -38,7 +38,7 @@ public sealed class MeshDialectTests
             await alpha.SendAsync($$"""{"type":"{{type}}","id":"{{type}}-1","data":{"t":"{{type}}"},"timestamp":1234567890}""");
         }
         await alpha.SendAsync("""{"type":"heartbeat","from":"alpha"}""");
-        await gamma.SendAsync("""{"type":"broadcast","from":"gamma","data":"marker"}""");
+        await alpha.SendAsync("""{"type":"broadcast","from":"alpha","id":"after-heartbeat"}""");
 
         var atBeta = new List<System.Text.Json.JsonElement>();
         for (var i = 0; i < types.Length; i++)
@@ -46,6 +46,7 @@ public sealed class MeshDialectTests
             atBeta.Add(await beta.NextMeshTrafficAsync());
         }
         var afterHeartbeat = await beta.NextMeshTrafficAsync();
+        await gamma.SendAsync("""{"type":"broadcast","from":"gamma","data":"marker"}""");
         var alphaGot = await alpha.NextMeshTrafficAsync();
         Assert.Multiple(() =>
         {
@@ -55,7 +56,8 @@ public sealed class MeshDialectTests
             Assert.That(atBeta.Select(f => f.Long("seq")), Is.Ordered.Ascending);
             Assert.That(atBeta[0].Str("id"), Is.EqualTo("broadcast-1"));
             Assert.That(atBeta[0].Long("timestamp"), Is.EqualTo(1234567890));
-            Assert.That(afterHeartbeat.Str("from"), Is.EqualTo("gamma"), "heartbeats are not relayed");
+            Assert.That(afterHeartbeat.Str("id"), Is.EqualTo("after-heartbeat"), "heartbeats are not relayed");
+            Assert.That(afterHeartbeat.GetProperty("data").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
             Assert.That(alphaGot.Str("from"), Is.EqualTo("gamma"), "the sender does not get its own frames back");
         });
     }

@@ -10,7 +10,7 @@ public sealed class OfflineReplayTests
     {
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
-        var (first, _) = await V03Async(relay, "vee");
+        var first = await V03Async(relay, "vee");
         await sender.BroadcastAsync(Json.Of("live"), "live");
         Assert.That((await first.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("live"));
         await first.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
@@ -21,8 +21,7 @@ public sealed class OfflineReplayTests
         await sender.BroadcastAsync(Json.Of("missed 1"), "missed-1");
         await sender.DirectAsync("vee", Json.Of("missed 2"), "missed-2");
 
-        var (again, _) = await V03Async(relay, "vee");
-        await using var a = again;
+        await using var again = await V03Async(relay, "vee");
         var replayed = new[] { await again.NextV03MessageAsync(), await again.NextV03MessageAsync() };
         Assert.That(replayed.Select(m => m.Str("message_id")), Is.EqualTo(new[] { "missed-1", "missed-2" }));
     }
@@ -64,8 +63,7 @@ public sealed class OfflineReplayTests
 
         if (dialect == "v0.3")
         {
-            var (client, _) = await V03Async(relay, "resumer", resume);
-            await using var c = client;
+            await using var client = await V03Async(relay, "resumer", resume);
             var got = new[] { await client.NextV03MessageAsync(), await client.NextV03MessageAsync() };
             Assert.That(got.Select(m => m.Long("seq")), Is.EqualTo(seqs.Skip(1)));
         }

@@ -11,8 +11,7 @@ public sealed class OneBusTests
     public async Task V03_mesh_and_signalr_agents_see_each_others_presence_and_messages_translated()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (v03, _) = await V03Async(relay, "vee");
-        await using var v = v03;
+        await using var v = await V03Async(relay, "vee");
         await using var mesh = await MeshAsync(relay, "em");
 
         var hub = relay.CreateClient("hub");

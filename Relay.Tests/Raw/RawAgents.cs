@@ -16,14 +16,14 @@ public static class RawAgents
     public static string Presence(string agent, string extra = "") =>
         $$"""{"type":"presence","from":"{{agent}}","data":{"name":"{{agent}}"}{{extra}}}""";
 
-    /// <summary>A v0.3 agent past HELLO; returns the client and its WELCOME.</summary>
-    public static async Task<(RawSocketClient Client, JsonElement Welcome)> V03Async(TestRelay relay, string agent, string helloExtra = "")
+    /// <summary>A v0.3 agent past HELLO and WELCOME.</summary>
+    public static async Task<RawSocketClient> V03Async(TestRelay relay, string agent, string helloExtra = "")
     {
         var client = await RawSocketClient.ConnectAsync(relay);
         await client.SendAsync(Hello(agent, helloExtra));
         var welcome = await client.NextAsync("WELCOME");
         Assert.That(welcome.Str("message_type"), Is.EqualTo("WELCOME"), welcome.ToString());
-        return (client, welcome);
+        return client;
     }
 
     /// <summary>A mesh agent whose presence the relay has registered.</summary>

@@ -54,10 +54,8 @@ public sealed class V03DialectTests
     public async Task A_message_is_acked_once_committed_relayed_to_the_others_and_a_resend_is_marked_duplicate()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (alice, _) = await V03Async(relay, "alice");
-        var (bob, _) = await V03Async(relay, "bob");
-        await using var a = alice;
-        await using var b = bob;
+        await using var alice = await V03Async(relay, "alice");
+        await using var bob = await V03Async(relay, "bob");
 
         await alice.SendAsync(Message("alice", "m1", "hi bob"));
         var ack = await alice.NextOfAsync("message_type", "ACK");
@@ -94,12 +92,9 @@ public sealed class V03DialectTests
     public async Task A_recipient_makes_a_message_direct()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (alice, _) = await V03Async(relay, "alice");
-        var (bob, _) = await V03Async(relay, "bob");
-        var (carol, _) = await V03Async(relay, "carol");
-        await using var a = alice;
-        await using var b = bob;
-        await using var c = carol;
+        await using var alice = await V03Async(relay, "alice");
+        await using var bob = await V03Async(relay, "bob");
+        await using var carol = await V03Async(relay, "carol");
 
         await alice.SendAsync(Message("alice", "d1", "only bob", ""","recipient":"bob" """));
         await alice.SendAsync(Message("alice", "b1", "everyone"));
@@ -118,8 +113,7 @@ public sealed class V03DialectTests
     public async Task History_honours_since_seq_since_timestamp_and_limit()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (alice, _) = await V03Async(relay, "alice");
-        await using var a = alice;
+        await using var alice = await V03Async(relay, "alice");
         var seqs = new List<long>();
         for (var i = 1; i <= 5; i++)
         {
@@ -149,10 +143,9 @@ public sealed class V03DialectTests
     public async Task Others_joining_and_leaving_arrive_as_messages_from_relay_server()
     {
         await using var relay = await TestRelay.StartAsync();
-        var (alice, _) = await V03Async(relay, "alice");
-        await using var a = alice;
+        await using var alice = await V03Async(relay, "alice");
 
-        var (bob, _) = await V03Async(relay, "bob");
+        var bob = await V03Async(relay, "bob");
         var joined = await alice.NextOfAsync("sender", "relay_server");
         await bob.CloseAsync();
         await bob.DisposeAsync();

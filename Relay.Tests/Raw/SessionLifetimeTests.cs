@@ -1,0 +1,153 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRelay.Server.Core;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>How raw sessions end: reaped when silent, dropped when they stop reading, and never left behind.</summary>
+public sealed class SessionLifetimeTests
+{
+    [Test]
+    public async Task A_silent_mesh_agent_is_reaped_and_the_others_get_its_offline_presence()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:ReapAfterSeconds"] = "1" });
+        await using var watcher = await MeshAsync(relay, "watcher");
+        using var heartbeats = new CancellationTokenSource();
+        var beating = KeepBeatingAsync(watcher, heartbeats.Token);
+        await using var quiet = await MeshAsync(relay, "quiet");
+
+        var reaped = await quiet.NextOfAsync("type", "error");
+        var offline = await watcher.NextWhereAsync(f => f.Str("from") == "quiet" && f.GetProperty("data").Str("status") == "offline", "quiet's offline presence");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(reaped.ErrorCode(), Is.EqualTo("HEARTBEAT_TIMEOUT"));
+            Assert.That(await quiet.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+            Assert.That(offline.GetRawText(), Is.EqualTo("""{"type":"presence","from":"quiet","data":{"status":"offline"}}"""));
+            Assert.That(relay.Services.GetRequiredService<SessionRegistry>().IsOnline("watcher"), Is.True, "heartbeats keep an agent alive");
+        });
+        await heartbeats.CancelAsync();
+        await beating;
+    }
+
+    [Test]
+    public async Task A_client_that_stops_reading_is_dropped_while_the_others_get_everything()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:SendQueueCapacity"] = "16" });
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        await using var slow = await RawSocketClient.ConnectAsync(relay, read: false);
+        await slow.SendAsync(Presence("slow"));
+        await UntilOnlineAsync(relay, "slow");
+        await using var fast = await MeshAsync(relay, "fast");
+        await using var sender = await MeshAsync(relay, "sender");
+
+        // Windows of 8 keep the fast reader's queue short; the slow reader's socket buffers fill, then its queue.
+        const int window = 8, maxWindows = 250;
+        var payload = new string('p', 30_000);
+        var sent = 0;
+        for (var w = 0; w < maxWindows && registry.IsOnline("slow"); w++)
+        {
+            for (var i = 0; i < window; i++, sent++)
+            {
+                await sender.SendAsync($$"""{"type":"broadcast","id":"b{{sent}}","data":"{{payload}}"}""");
+            }
+            for (var i = sent - window; i < sent; i++)
+            {
+                Assert.That((await fast.NextMeshTrafficAsync()).Str("id"), Is.EqualTo($"b{i}"), "the fast reader gets everything, in order");
+            }
+        }
+        TestContext.Out.WriteLine($"slow reader dropped after {sent} frames of 30 kB");
+        Assert.Multiple(() =>
+        {
+            Assert.That(registry.IsOnline("slow"), Is.False, "the slow reader is dropped");
+            Assert.That(registry.IsOnline("fast"), Is.True);
+            Assert.That(registry.IsOnline("sender"), Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Thousands_of_connect_and_disconnect_cycles_leave_no_session_or_memory_behind()
+    {
+        // Quiet logs: the test runner keeps captured output in memory, which would swamp the measurement.
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+
+        await CycleAsync(relay, 200, "warmup");
+        await Wait.UntilAsync(() => registry.OnlineCount == 0, "every warm-up session is gone");
+        var before = SettledHeapBytes();
+        await CycleAsync(relay, 2000, "churn");
+        await Wait.UntilAsync(() => registry.OnlineCount == 0, "every session is gone");
+        var growth = SettledHeapBytes() - before;
+
+        TestContext.Out.WriteLine($"heap growth over 2000 cycles: {growth / 1024} KiB");
+        Assert.That(growth, Is.LessThan(1024L * 1024), "a session leaked per cycle (several kB each) would show here");
+    }
+
+    [Test]
+    public async Task Shutting_down_tells_raw_agents_why_and_closes_with_1001()
+    {
+        var relay = await TestRelay.StartAsync();
+        await using (relay)
+        {
+            await using var v = await V03Async(relay, "vee");
+            await using var mesh = await MeshAsync(relay, "em");
+
+            await relay.App.StopAsync();
+
+            Assert.Multiple(async () =>
+            {
+                Assert.That((await v.NextOfAsync("message_type", "ERROR")).ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+                Assert.That(await v.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+                Assert.That((await mesh.NextOfAsync("type", "error")).ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+                Assert.That(await mesh.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+            });
+        }
+    }
+
+    /// <summary>Connects, identifies (alternating dialects and reusing a few names), and closes, sequentially on 4 lanes.</summary>
+    private static async Task CycleAsync(TestRelay relay, int cycles, string prefix)
+    {
+        var lanes = Enumerable.Range(0, 4).Select(async lane =>
+        {
+            for (var i = lane; i < cycles; i += 4)
+            {
+                using var socket = new ClientWebSocket();
+                await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+                var agent = $"{prefix}-{i % 8}";
+                var hello = i % 2 == 0 ? Hello(agent) : Presence(agent);
+                await socket.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, CancellationToken.None);
+                if (i % 2 == 0)
+                {
+                    var buffer = new byte[4096];
+                    await socket.ReceiveAsync(buffer, CancellationToken.None);
+                }
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
+        });
+        await Task.WhenAll(lanes);
+    }
+
+    private static long SettledHeapBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static async Task KeepBeatingAsync(RawSocketClient client, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                await client.SendAsync("""{"type":"heartbeat"}""");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

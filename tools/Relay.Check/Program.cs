@@ -1,0 +1,3 @@
+using SignalRelay.Check;
+
+return await ConnectionCheck.RunAsync(args, Console.Out);
