@@ -7,7 +7,6 @@ using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
-using SignalRelay.Server.RawSocket;
 
 namespace SignalRelay.Server.Hub;
 
@@ -26,6 +25,13 @@ public sealed class RelayHub(
     private const string SessionKey = "relay.session";
     private const string ExpiryKey = "relay.expiry";
 
+    private static readonly RelayError TokenExpired = new()
+    {
+        Code = ErrorCodes.TokenExpired,
+        Message = "The access token expired; reconnect with a fresh one, or call RefreshToken before it expires.",
+        Recoverable = false,
+    };
+
     public override Task OnConnectedAsync()
     {
         var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
@@ -42,9 +48,7 @@ public sealed class RelayHub(
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
         var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
         Context.Items[SessionKey] = session;
-        // The relay ends the session at the token's expiry itself: SignalR's CloseOnAuthenticationExpiration
-        // fixes the deadline at the handshake, and RefreshToken must be able to move it.
-        var expiry = new TokenExpiry(session, clock);
+        var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
         expiry.Set(identity.HubExpiry(http));
         Context.Items[ExpiryKey] = expiry;
         var registration = registry.Register(session, resume);
@@ -66,7 +70,7 @@ public sealed class RelayHub(
             await pump;
         }
         registry.Unregister(session);
-        (Context.Items[ExpiryKey] as TokenExpiry)?.Dispose();
+        (Context.Items[ExpiryKey] as ExpiryTimer)?.Dispose();
         logger.LogInformation("Agent {Agent} disconnected from SignalR ({ConnectionId}): {Reason}",
             session.AgentId, Context.ConnectionId, exception?.Message ?? session.CloseReason?.Code);
     }
@@ -86,7 +90,7 @@ public sealed class RelayHub(
     public Task<DateTimeOffset?> RefreshToken(string token) => Guarded(async () =>
     {
         var renewed = await identity.AuthenticateTokenAsync(Session.AgentId, token, Context.ConnectionAborted);
-        (Context.Items[ExpiryKey] as TokenExpiry)?.Set(renewed.ExpiresAt);
+        (Context.Items[ExpiryKey] as ExpiryTimer)?.Set(renewed.ExpiresAt);
         return renewed.ExpiresAt;
     });
 

@@ -158,9 +158,8 @@ public sealed class RawAuthTests
     {
         await using var secured = await SecuredRelay.StartAsync();
         await secured.ConnectAsync("bob"); // warm, as above
-        var (alice, _) = await RawAgents.V03Async(secured.Relay, "alice",
+        await using var alice = await RawAgents.V03Async(secured.Relay, "alice",
             $$""","token":"{{secured.Issuer.Token("alice", new TokenSpec { Lifetime = TimeSpan.FromSeconds(3) })}}" """);
-        await using var __ = alice;
 
         await alice.SendAsync($$"""{"message_type":"AUTH","token":"{{secured.Issuer.Token("alice")}}"}""");
 
@@ -173,8 +172,7 @@ public sealed class RawAuthTests
     public async Task An_auth_frame_with_another_agents_token_ends_the_raw_session()
     {
         await using var secured = await SecuredRelay.StartAsync();
-        var (alice, _) = await RawAgents.V03Async(secured.Relay, "alice", $$""","token":"{{secured.Issuer.Token("alice")}}" """);
-        await using var __ = alice;
+        await using var alice = await RawAgents.V03Async(secured.Relay, "alice", $$""","token":"{{secured.Issuer.Token("alice")}}" """);
 
         await alice.SendAsync($$"""{"message_type":"AUTH","token":"{{secured.Issuer.Token("mallory")}}"}""");
 
