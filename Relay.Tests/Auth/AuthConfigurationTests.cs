@@ -27,6 +27,7 @@ public sealed class AuthConfigurationTests
         await alice.BroadcastAsync(Json.Of("no token needed"));
 
         Assert.That((await Wait.NextAsync(bob.Messages)).From, Is.EqualTo("alice"));
+        Assert.That(await alice.RefreshTokenAsync("ignored"), Is.Null, "with auth off a session never expires");
     }
 
     [Test]
