@@ -8,26 +8,19 @@ namespace SignalRelay.Server.RawSocket;
 /// Closes raw sessions of dialects that heartbeat (mesh) once nothing has arrived from them for
 /// <c>Sessions:ReapAfterSeconds</c>; unregistering them tells everyone else they went offline.
 /// </summary>
-public sealed class SilentAgentReaper(SessionRegistry registry, TimeProvider clock, IOptions<RelayOptions> options) : BackgroundService
+public sealed class SilentAgentReaper(
+    SessionRegistry registry,
+    TimeProvider clock,
+    IOptions<RelayOptions> options,
+    ILogger<SilentAgentReaper> logger) : PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var silence = TimeSpan.FromSeconds(options.Value.Sessions.ReapAfterSeconds);
-        using var timer = new PeriodicTimer(silence / 4, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                Reap(clock.GetUtcNow() - silence);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    private readonly TimeSpan _silence = TimeSpan.FromSeconds(options.Value.Sessions.ReapAfterSeconds);
 
-    private void Reap(DateTimeOffset silentSince)
+    protected override TimeSpan Interval => _silence / 4;
+
+    protected override Task RunOnceAsync(CancellationToken ct)
     {
+        var silentSince = clock.GetUtcNow() - _silence;
         foreach (var session in registry.OnlineSessions())
         {
             if (session is RawSession { Dialect.ReapsSilentAgents: true } raw && raw.LastActivity < silentSince)
@@ -35,5 +28,6 @@ public sealed class SilentAgentReaper(SessionRegistry registry, TimeProvider clo
                 raw.End(RawErrors.Silent);
             }
         }
+        return Task.CompletedTask;
     }
 }
