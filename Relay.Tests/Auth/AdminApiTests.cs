@@ -27,14 +27,16 @@ public sealed class AdminApiTests
     }
 
     [Test]
-    public async Task Health_endpoints_stay_open_with_auth_on()
+    public async Task Health_endpoints_and_AgentCore_ping_stay_open_with_auth_on()
     {
         await using var secured = await SecuredRelay.StartAsync();
 
         using var health = await secured.GetAsync("/healthz");
         using var ready = await secured.GetAsync("/readyz");
+        using var ping = await secured.GetAsync("/ping");
 
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ping.StatusCode, Is.EqualTo(HttpStatusCode.OK), "AgentCore's health contract");
     }
 }
