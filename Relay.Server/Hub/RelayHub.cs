@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
@@ -9,16 +11,26 @@ using SignalRelay.Server.Identity;
 namespace SignalRelay.Server.Hub;
 
 /// <summary>The typed hub .NET agents use. Each connection is one relay session.</summary>
+[Authorize(Policy = RelayPolicies.Agent)]
 public sealed class RelayHub(
     RelayBus bus,
     SessionRegistry registry,
     ReplayPlanner replay,
     AgentIdentityResolver identity,
     IHubContext<RelayHub> hubContext,
+    TimeProvider clock,
     IOptions<RelayOptions> options,
     ILogger<RelayHub> logger) : Hub<IRelayClient>
 {
     private const string SessionKey = "relay.session";
+    private const string ExpiryKey = "relay.expiry";
+
+    private static readonly RelayError TokenExpired = new()
+    {
+        Code = ErrorCodes.TokenExpired,
+        Message = "The access token expired; reconnect with a fresh one, or call RefreshToken before it expires.",
+        Recoverable = false,
+    };
 
     public override Task OnConnectedAsync()
     {
@@ -36,6 +48,9 @@ public sealed class RelayHub(
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
         var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
         Context.Items[SessionKey] = session;
+        var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
+        expiry.Set(identity.HubExpiry(http));
+        Context.Items[ExpiryKey] = expiry;
         var registration = registry.Register(session, resume);
         session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
         logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
@@ -55,6 +70,7 @@ public sealed class RelayHub(
             await pump;
         }
         registry.Unregister(session);
+        (Context.Items[ExpiryKey] as ExpiryTimer)?.Dispose();
         logger.LogInformation("Agent {Agent} disconnected from SignalR ({ConnectionId}): {Reason}",
             session.AgentId, Context.ConnectionId, exception?.Message ?? session.CloseReason?.Code);
     }
@@ -66,6 +82,17 @@ public sealed class RelayHub(
         Guarded(() => bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted));
 
     public IReadOnlyList<AgentInfo> Agents() => registry.Snapshot();
+
+    /// <summary>
+    /// Presents a fresh token for this same agent; the session then lasts until it expires. SignalR itself
+    /// cannot refresh the token of a live connection, so the client calls this before the old one lapses.
+    /// </summary>
+    public Task<DateTimeOffset?> RefreshToken(string token) => Guarded(async () =>
+    {
+        var renewed = await identity.AuthenticateTokenAsync(Session.AgentId, token, Context.ConnectionAborted);
+        (Context.Items[ExpiryKey] as ExpiryTimer)?.Set(renewed.ExpiresAt);
+        return renewed.ExpiresAt;
+    });
 
     public void Heartbeat() => registry.Touch(Session);
 
