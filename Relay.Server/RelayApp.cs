@@ -6,6 +6,7 @@ using SignalRelay.Server.Hub;
 using SignalRelay.Server.Identity;
 using SignalRelay.Server.Operations;
 using SignalRelay.Server.Storage;
+using SignalRelay.Server.WebConsole;
 
 namespace SignalRelay.Server;
 
@@ -30,6 +31,7 @@ public static class RelayApp
         app.UseDrainGate();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
+        app.MapConsole();
         return app;
     }
 
