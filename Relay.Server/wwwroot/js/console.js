@@ -85,6 +85,7 @@ function setState(state, detail, agent) {
   }[state];
   if (state === 'failed') showError(`The relay refused this session: ${errorText(detail)}. Check the agent name and token, then join again.`);
   if (live) ui.error.hidden = true;
+  roster.connected(live);
 
   const joined = state !== 'offline' && state !== 'failed';
   ui.name.disabled = ui.token.disabled = ui.joinButton.disabled = joined;

@@ -18,6 +18,11 @@ export class Roster {
     if (self) this.upsert(self, { online: true, protocol: 'mesh', metadata: { role: 'console' } });
   }
 
+  /** This page's own entry follows its connection. */
+  connected(online) {
+    if (this.self) this.upsert(this.self, { online });
+  }
+
   /** A presence frame: online with metadata, or offline. */
   presence(frame) {
     const { status, ...metadata } = frame.data ?? {};
@@ -53,7 +58,6 @@ export class Roster {
     if (change.metadata && Object.keys(change.metadata).length > 0) agent.metadata = change.metadata;
     // The relay's clock only moves last-seen forward; a frame heard now is the freshest news.
     agent.lastSeen = change.lastSeen && change.lastSeen < agent.lastSeen ? agent.lastSeen : (change.lastSeen ?? new Date());
-    if (id === this.self) agent.online = true;
     this.agents.set(id, agent);
     if (render) this.render();
   }
