@@ -37,4 +37,6 @@ public static class ErrorCodes
     public const string InvalidToken = "INVALID_TOKEN";
     public const string TokenExpired = "TOKEN_EXPIRED";
     public const string InvalidAgentId = "INVALID_AGENT_ID";
+    public const string HeartbeatTimeout = "HEARTBEAT_TIMEOUT";
+    public const string InternalError = "INTERNAL_ERROR";
 }

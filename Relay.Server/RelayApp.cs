@@ -29,6 +29,7 @@ public static class RelayApp
         var app = builder.Build();
         app.UseWebSockets();
         app.UseDrainGate();
+        app.MapRawSockets();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
         app.MapConsole();
@@ -77,6 +78,7 @@ public static class RelayApp
         services.AddSingleton<RelayBus>();
         services.AddSingleton<AgentIdentityResolver>();
         services.AddSingleton<CommitPipeline>();
+        services.AddRawSockets();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

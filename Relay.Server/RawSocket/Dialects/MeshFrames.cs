@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using SignalRelay.Contracts;
+
+namespace SignalRelay.Server.RawSocket.Dialects;
+
+/// <summary>The server frames of the mesh dialect.</summary>
+public static class MeshFrames
+{
+    /// <summary>The <c>from</c> of errors raised by the relay itself.</summary>
+    public const string RelaySender = "relay";
+
+    /// <summary>A relayed frame as its sender sent it, with <c>from</c> stamped and <c>seq</c> added.</summary>
+    public static byte[] Envelope(Envelope envelope) => JsonFrame.Write(envelope, static (w, e) =>
+    {
+        w.WriteString("type", MeshTypeOf(e));
+        w.WriteString("from", e.From);
+        if (e.To is not null)
+        {
+            w.WriteString("to", e.To);
+        }
+        w.WriteString("id", e.Id);
+        w.WriteContent("data", e.Content);
+        if (e.SentAt is not null)
+        {
+            WriteTimestamp(w, e.SentAt);
+        }
+        w.WriteNumber("seq", e.Seq);
+    });
+
+    /// <summary>
+    /// <c>{"type":"presence","from":ID,"data":{...}}</c>: online with the agent's metadata fields and
+    /// <c>status</c>; offline with only <c>status</c>.
+    /// </summary>
+    public static byte[] Presence(PresenceEvent presence) => JsonFrame.Write(presence, static (w, p) =>
+    {
+        w.WriteString("type", "presence");
+        w.WriteString("from", p.Agent);
+        w.WriteStartObject("data");
+        if (p.Status == PresenceStatus.Online && p.Metadata is { ValueKind: JsonValueKind.Object } metadata)
+        {
+            foreach (var field in metadata.EnumerateObject())
+            {
+                if (field.Name != "status")
+                {
+                    field.WriteTo(w);
+                }
+            }
+        }
+        w.WriteString("status", p.Status);
+        w.WriteEndObject();
+    });
+
+    public static byte[] Error(RelayError error) => JsonFrame.Write(error, static (w, e) => WriteErrorFields(w, e));
+
+    internal static void WriteErrorFields(Utf8JsonWriter w, RelayError e)
+    {
+        w.WriteString("type", "error");
+        w.WriteString("from", RelaySender);
+        w.WriteStartObject("data");
+        w.WriteString("code", e.Code);
+        w.WriteString("message", e.Message);
+        w.WriteBoolean("recoverable", e.Recoverable);
+        if (e.OldestSeq is { } oldest)
+        {
+            w.WriteNumber("oldest_seq", oldest);
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>A v0.3 MESSAGE is a mesh <c>broadcast</c>, or a <c>direct</c> when it names a recipient.</summary>
+    private static string MeshTypeOf(Envelope e) =>
+        e.Kind == EnvelopeKinds.Message
+            ? e.To is null ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct
+            : e.Kind;
+
+    // Mesh clients send numeric timestamps; a whole number goes back out as a number.
+    private static void WriteTimestamp(Utf8JsonWriter w, string sentAt)
+    {
+        if (long.TryParse(sentAt, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            w.WriteNumber("timestamp", number);
+        }
+        else
+        {
+            w.WriteString("timestamp", sentAt);
+        }
+    }
+}

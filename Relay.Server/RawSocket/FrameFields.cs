@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.RawSocket;
+
+/// <summary>Reading fields of a client frame; a missing or mistyped field is a <see cref="RelayException"/> naming it.</summary>
+public static class FrameFields
+{
+    public static string RequiredString(JsonElement frame, string name) =>
+        OptionalString(frame, name) is { Length: > 0 } value
+            ? value
+            : throw new RelayException(ErrorCodes.MissingField, $"The frame needs a non-empty '{name}' string.");
+
+    public static string? OptionalString(JsonElement frame, string name)
+    {
+        if (!frame.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string.");
+    }
+
+    /// <summary>A message id: a string, or an integer taken as its decimal text.</summary>
+    public static string? OptionalId(JsonElement frame, string name) =>
+        frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.TryGetInt64(out var n)
+                ? n.ToString(CultureInfo.InvariantCulture)
+                : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string or an integer.")
+            : OptionalString(frame, name);
+
+    /// <summary>A client timestamp kept as given: a string as is, a number as its text.</summary>
+    public static string? OptionalTimestamp(JsonElement frame, string name) =>
+        frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetRawText()
+            : OptionalString(frame, name);
+
+    public static long? OptionalNonNegative(JsonElement frame, string name)
+    {
+        if (!frame.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0
+            ? n
+            : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a non-negative integer.");
+    }
+
+    public static DateTimeOffset? OptionalTime(JsonElement frame, string name) =>
+        OptionalString(frame, name) is not { } text
+            ? null
+            : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                ? time
+                : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be an ISO 8601 timestamp.");
+
+    /// <summary>Any JSON value, copied out of the frame so it outlives the parsed document.</summary>
+    public static JsonElement? OptionalValue(JsonElement frame, string name) =>
+        frame.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.Clone() : null;
+
+    public static JsonElement RequiredValue(JsonElement frame, string name) =>
+        OptionalValue(frame, name)
+        ?? throw new RelayException(ErrorCodes.MissingField, $"The frame needs a '{name}' field.");
+}

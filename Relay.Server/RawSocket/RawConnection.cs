@@ -1,0 +1,255 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.Identity;
+using SignalRelay.Server.RawSocket.Dialects;
+
+namespace SignalRelay.Server.RawSocket;
+
+/// <summary>
+/// One raw WebSocket from upgrade to close: the handshake (dialect, optional auth, HELLO or presence), then
+/// a relay session whose receive loop hands frames to the dialect's conversation while the session's
+/// pump writes everything out.
+/// </summary>
+public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocket socket)
+{
+    private sealed record Handshake(IRawDialect Dialect, Identification Claim, AgentIdentity Identity);
+
+    public async Task RunAsync()
+    {
+        using var reader = new FrameReader(socket, door.Limits.MaxFrameBytes);
+        if (await HandshakeAsync(reader) is { } handshake)
+        {
+            await RunSessionAsync(reader, handshake);
+        }
+    }
+
+    /// <summary>Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout.</summary>
+    private async Task<Handshake?> HandshakeAsync(FrameReader reader)
+    {
+        var deadline = Task.Delay(door.HandshakeTimeout, door.Clock, http.RequestAborted);
+        IRawDialect? dialect = null;
+        string? authToken = null;
+        while (true)
+        {
+            var read = reader.ReadAsync(http.RequestAborted).AsTask();
+            if (await Task.WhenAny(read, deadline) != read)
+            {
+                await RefuseAsync(reader, dialect, RawErrors.HandshakeTimeout, read);
+                return null;
+            }
+            switch (await read)
+            {
+                case FrameStatus.Closed:
+                    await RawClose.SendAsync(socket, null, RawErrors.Closed, door.CloseTimeout);
+                    return null;
+                case FrameStatus.TooLarge:
+                    await RefuseAsync(reader, dialect, RawErrors.FrameTooLarge(door.Limits.MaxFrameBytes), null);
+                    return null;
+                case FrameStatus.Binary:
+                    await SendDirectAsync(dialect, RawErrors.Binary);
+                    continue;
+            }
+
+            Identification claim;
+            try
+            {
+                using var document = JsonDocument.Parse(reader.Payload);
+                var frame = RequireObject(document.RootElement);
+                dialect ??= door.Dialects.Detect(frame);
+                var type = FrameFields.RequiredString(frame, dialect.TypeField);
+                if (dialect.IsAuth(type))
+                {
+                    authToken = FrameFields.RequiredString(frame, "token");
+                    continue;
+                }
+                claim = dialect.Identify(frame, type);
+            }
+            catch (JsonException)
+            {
+                await SendDirectAsync(dialect, RawErrors.MalformedJson);
+                continue;
+            }
+            catch (RelayException ex)
+            {
+                await SendDirectAsync(dialect, ex.Error);
+                continue;
+            }
+
+            try
+            {
+                var identity = await door.Identity.AuthenticateRawAsync(http, claim.Agent, claim.Token ?? authToken, http.RequestAborted);
+                return new Handshake(dialect, claim, identity);
+            }
+            catch (RelayException ex)
+            {
+                await RefuseAsync(reader, dialect, ex.Error with { Recoverable = false }, null);
+                return null;
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(FrameReader reader, Handshake handshake)
+    {
+        var dialect = handshake.Dialect;
+        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, door.Limits.SendQueueCapacity, door.CloseTimeout)
+        {
+            Metadata = handshake.Claim.Metadata,
+        };
+        var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom);
+        if (!dialect.AnnouncesOthersOnline)
+        {
+            registration = registration with { OthersOnline = [] };
+        }
+        door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
+            session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
+
+        var responses = new ResponseChain(session, dialect);
+        using var expiry = new TokenExpiry(session, door.Clock);
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        var pump = Task.CompletedTask;
+        var ending = (Reason: RawErrors.ConnectionLost, Drain: false);
+        try
+        {
+            if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
+            {
+                await socket.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, http.RequestAborted);
+            }
+            pump = Task.Run(() => session.RunAsync(door.Replay.PlanAsync(registration)));
+            // Once the session has closed the socket, the peer has the close timeout to answer.
+            _ = session.Completion.ContinueWith(_ => CancelLater(receiving), TaskScheduler.Default);
+            expiry.Set(handshake.Identity.ExpiresAt);
+            ending = await ReceiveAsync(reader, session, dialect.Converse(session, responses, door), responses, expiry, receiving.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            session.Close(ending.Reason, ending.Drain);
+            if (ending.Drain)
+            {
+                session.AbortAfter(door.CloseTimeout);
+            }
+            await pump;
+            await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
+            door.Registry.Unregister(session);
+            door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
+        }
+    }
+
+    private void CancelLater(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.CancelAfter(door.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already finished.
+        }
+    }
+
+    /// <summary>Frames in, until the peer closes, says GOODBYE, breaks a fatal rule, or the session ends.</summary>
+    private async Task<(RelayError Reason, bool Drain)> ReceiveAsync(
+        FrameReader reader, RawSession session, IConversation conversation, ResponseChain responses, TokenExpiry expiry, CancellationToken ct)
+    {
+        var dialect = session.Dialect;
+        while (true)
+        {
+            var status = await reader.ReadAsync(ct);
+            if (session.CloseReason is { } closed)
+            {
+                return (closed, false);
+            }
+            session.Touch();
+            switch (status)
+            {
+                case FrameStatus.Closed:
+                    return (RawErrors.Closed, false);
+                case FrameStatus.TooLarge:
+                    return (RawErrors.FrameTooLarge(door.Limits.MaxFrameBytes), false);
+                case FrameStatus.Binary:
+                    responses.Error(RawErrors.Binary);
+                    continue;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(reader.Payload);
+                var frame = RequireObject(document.RootElement);
+                var type = FrameFields.RequiredString(frame, dialect.TypeField);
+                if (dialect.IsAuth(type))
+                {
+                    if (await RefreshAsync(frame, session, expiry, ct) is { } refused)
+                    {
+                        return (refused, false);
+                    }
+                    continue;
+                }
+                RequireSender(frame, session);
+                if (conversation.Handle(frame, type) == FrameAction.Goodbye)
+                {
+                    await responses.Completion;
+                    return (RawErrors.Goodbye, true);
+                }
+            }
+            catch (JsonException)
+            {
+                responses.Error(RawErrors.MalformedJson);
+            }
+            catch (RelayException ex)
+            {
+                responses.Error(ex.Error);
+            }
+        }
+    }
+
+    /// <summary>A later auth frame: a fresh token for the same agent moves the expiry; a failed one ends the session.</summary>
+    private async Task<RelayError?> RefreshAsync(JsonElement frame, RawSession session, TokenExpiry expiry, CancellationToken ct)
+    {
+        var token = FrameFields.RequiredString(frame, "token");
+        AgentIdentity refreshed;
+        try
+        {
+            refreshed = await door.Identity.AuthenticateRawAsync(http, session.AgentId, token, ct);
+        }
+        catch (RelayException ex)
+        {
+            return ex.Error with { Recoverable = false };
+        }
+        if (refreshed.AgentId != session.AgentId)
+        {
+            throw new RelayException(RawErrors.SenderMismatch with { Message = "The token is for another agent; the session keeps its current one." });
+        }
+        expiry.Set(refreshed.ExpiresAt);
+        return null;
+    }
+
+    private static JsonElement RequireObject(JsonElement frame) =>
+        frame.ValueKind == JsonValueKind.Object ? frame : throw new RelayException(RawErrors.NotAnObject);
+
+    private static void RequireSender(JsonElement frame, RawSession session)
+    {
+        if (frame.TryGetProperty(session.Dialect.SenderField, out var sender)
+            && sender.ValueKind != JsonValueKind.Null
+            && !(sender.ValueKind == JsonValueKind.String && sender.ValueEquals(session.AgentId)))
+        {
+            throw new RelayException(RawErrors.SenderMismatch);
+        }
+    }
+
+    /// <summary>Before the session's pump exists the connection writes for itself.</summary>
+    private ValueTask SendDirectAsync(IRawDialect? dialect, RelayError error) =>
+        socket.SendAsync(EncodeError(dialect, error).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, http.RequestAborted);
+
+    private async Task RefuseAsync(FrameReader reader, IRawDialect? dialect, RelayError error, Task<FrameStatus>? pendingRead)
+    {
+        await RawClose.SendAsync(socket, EncodeError(dialect, error), error, door.CloseTimeout);
+        await RawClose.AwaitPeerCloseAsync(socket, reader, pendingRead, door.CloseTimeout);
+    }
+
+    private static byte[] EncodeError(IRawDialect? dialect, RelayError error) =>
+        dialect?.EncodeError(error) ?? DialectDetector.EncodeError(error);
+}

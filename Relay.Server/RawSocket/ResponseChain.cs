@@ -1,0 +1,61 @@
+using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.RawSocket.Dialects;
+
+namespace SignalRelay.Server.RawSocket;
+
+/// <summary>
+/// Replies in request order without making the receive loop wait: each reply is queued after the one
+/// before it, however long its work (a commit, a history query) takes.
+/// </summary>
+public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
+{
+    private static readonly RelayError Internal = new()
+    {
+        Code = ErrorCodes.InternalError,
+        Message = "The relay failed to handle this frame; nothing was sent.",
+    };
+
+    private Task _tail = Task.CompletedTask;
+
+    /// <summary>Completes once every reply chained so far is queued.</summary>
+    public Task Completion => _tail;
+
+    public void Send(byte[] frame) => Then(Task.FromResult<byte[]?>(frame));
+
+    public void Error(RelayError error) => Send(dialect.EncodeError(error));
+
+    /// <summary>Queues <paramref name="reply"/>'s frame (if any) once <paramref name="work"/> is done; a refusal becomes an error frame.</summary>
+    public void After<T>(Task<T> work, Func<T, byte[]?> reply) => Then(ReplyAsync(work, reply));
+
+    private static async Task<byte[]?> ReplyAsync<T>(Task<T> work, Func<T, byte[]?> reply) => reply(await work);
+
+    // Called only from the connection's receive loop, so _tail has a single writer.
+    private void Then(Task<byte[]?> next) => _tail = ChainAsync(_tail, next);
+
+    private async Task ChainAsync(Task previous, Task<byte[]?> next)
+    {
+        await previous;
+        byte[]? frame;
+        try
+        {
+            frame = await next;
+        }
+        catch (RelayException ex)
+        {
+            frame = dialect.EncodeError(ex.Error);
+        }
+        catch (OperationCanceledException) when (session.IsClosed)
+        {
+            return;
+        }
+        catch (Exception)
+        {
+            frame = dialect.EncodeError(Internal);
+        }
+        if (frame is not null)
+        {
+            session.Enqueue(new RawFrameOut(frame));
+        }
+    }
+}
