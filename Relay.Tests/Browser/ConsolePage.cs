@@ -50,8 +50,9 @@ public sealed class ConsolePage : IAsyncDisposable
     /// <summary>The error banner (role=alert) once it shows <paramref name="text"/>.</summary>
     public Task<string> AlertAsync(string text) => TextAsync("[role=alert]", text);
 
-    /// <summary>The agent's entry in the roster once it shows the agent online.</summary>
-    public Task<string> OnlineAgentAsync(string agent) => TextAsync($"#roster li[data-agent=\"{agent}\"][data-online=\"true\"]");
+    /// <summary>The agent's entry in the roster once it shows the agent online (and <paramref name="text"/>).</summary>
+    public Task<string> OnlineAgentAsync(string agent, string? text = null) =>
+        TextAsync($"#roster li[data-agent=\"{agent}\"][data-online=\"true\"]", text);
 
     /// <summary>The first feed item of <paramref name="kind"/> showing <paramref name="text"/> (and in <paramref name="state"/>).</summary>
     public Task<string> FrameAsync(string kind, string text, string? state = null) =>

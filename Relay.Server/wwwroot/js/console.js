@@ -5,6 +5,7 @@ import { FEED_KINDS, Feed, errorText } from './feed.js';
 import { History } from './history.js';
 
 const AGENTS_REFRESH_MS = 10_000;
+const PRESENCE_REFRESH_MS = 250;
 const $ = id => document.getElementById(id);
 
 const ui = {
@@ -20,6 +21,7 @@ const roster = new Roster($('roster'), $('roster-empty'), updateRecipients);
 const historyPages = new History();
 let socket = null;
 let refreshTimer = null;
+let presenceRefresh = null;
 
 ui.name.value = new URLSearchParams(location.search).get('agent') ?? localStorage.getItem('relay.console.agent') ?? `console-${Math.random().toString(36).slice(2, 6)}`;
 
@@ -55,7 +57,7 @@ function join(agent, token) {
     url: relaySocketUrl(location),
     agent,
     token,
-    metadata: { role: 'console', client: 'SignalRelay console', user_agent: navigator.userAgent },
+    metadata: { role: 'console', client: 'SignalRelay console' },
     onFrame: receive,
     onState: (state, detail) => setState(state, detail, agent),
   });
@@ -66,6 +68,9 @@ function receive(frame) {
   roster.heard(frame.from);
   if (frame.type === 'presence') {
     roster.presence(frame);
+    // Presence frames carry no protocol or last-seen from the relay; ask for them once things settle.
+    clearTimeout(presenceRefresh);
+    presenceRefresh = setTimeout(refreshAgents, PRESENCE_REFRESH_MS);
   } else if (frame.type === 'error' && (frame.from === 'relay' || frame.from === 'console')) {
     showError(`The relay says ${errorText(frame.data)}`);
   } else if (FEED_KINDS.has(frame.type)) {
