@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# What the browser tests need (Relay.Tests/Browser): Debian's chromium and the npm packages in
+# Relay.Tests/js (@microsoft/signalr, playwright-core, ws) from the committed lock file.
+# Idempotent and non-interactive; run as root on Debian (apt) with node and npm already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y chromium
+fi
+
+# playwright-core drives the system chromium; it must never download browsers of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+npm ci --prefix Relay.Tests/js --no-audit --no-fund
