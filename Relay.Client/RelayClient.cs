@@ -98,6 +98,13 @@ public sealed class RelayClient : IAsyncDisposable
     public Task AnnounceAsync(JsonElement metadata, CancellationToken ct = default) =>
         _connection.InvokeAsync(HubProtocol.Announce, metadata, ct);
 
+    /// <summary>
+    /// Presents a fresh token for this agent so the live session outlasts the token it connected with; returns
+    /// the new expiry. (SignalR cannot refresh a live connection's token; reconnects use <see cref="RelayClientOptions.AccessTokenProvider"/>.)
+    /// </summary>
+    public Task<DateTimeOffset?> RefreshTokenAsync(string token, CancellationToken ct = default) =>
+        _connection.InvokeAsync<DateTimeOffset?>(HubProtocol.RefreshToken, token, ct);
+
     private void OnReceive(Envelope envelope)
     {
         // A reconnect replays from the last seq seen; anything at or below it was already handed out.

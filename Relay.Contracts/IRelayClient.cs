@@ -21,6 +21,7 @@ public static class HubProtocol
     public const string Heartbeat = "Heartbeat";
     public const string Announce = "Announce";
     public const string Stream = "Stream";
+    public const string RefreshToken = "RefreshToken";
 
     public const string Receive = nameof(IRelayClient.Receive);
     public const string Presence = nameof(IRelayClient.Presence);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Hub;
@@ -29,6 +30,7 @@ public static class RelayApp
         var app = builder.Build();
         app.UseWebSockets();
         app.UseDrainGate();
+        app.UseRelayAuth();
         app.MapRawSockets();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
@@ -77,6 +79,7 @@ public static class RelayApp
         services.AddSingleton<ReplayPlanner>();
         services.AddSingleton<RelayBus>();
         services.AddSingleton<AgentIdentityResolver>();
+        services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
         services.AddRawSockets();
 

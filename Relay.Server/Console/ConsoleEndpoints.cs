@@ -1,4 +1,5 @@
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
 
@@ -22,7 +23,7 @@ public static class ConsoleEndpoints
     {
         app.Use(ServePageAsync);
         app.UseStaticFiles();
-        app.MapGet(HistoryPath, HistoryAsync);
+        app.MapGet(HistoryPath, HistoryAsync).RequireAuthorization(RelayPolicies.Agent);
         return app;
     }
 

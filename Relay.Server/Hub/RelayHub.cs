@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
@@ -9,6 +11,7 @@ using SignalRelay.Server.Identity;
 namespace SignalRelay.Server.Hub;
 
 /// <summary>The typed hub .NET agents use. Each connection is one relay session.</summary>
+[Authorize(Policy = RelayPolicies.Agent)]
 public sealed class RelayHub(
     RelayBus bus,
     SessionRegistry registry,
@@ -19,6 +22,7 @@ public sealed class RelayHub(
     ILogger<RelayHub> logger) : Hub<IRelayClient>
 {
     private const string SessionKey = "relay.session";
+    private const string ExpiryKey = "relay.expiry";
 
     public override Task OnConnectedAsync()
     {
@@ -36,6 +40,7 @@ public sealed class RelayHub(
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
         var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
         Context.Items[SessionKey] = session;
+        Context.Items[ExpiryKey] = identity.WatchExpiry(session, identity.HubExpiry(http));
         var registration = registry.Register(session, resume);
         session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
         logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
@@ -55,6 +60,7 @@ public sealed class RelayHub(
             await pump;
         }
         registry.Unregister(session);
+        (Context.Items[ExpiryKey] as SessionExpiry)?.Dispose();
         logger.LogInformation("Agent {Agent} disconnected from SignalR ({ConnectionId}): {Reason}",
             session.AgentId, Context.ConnectionId, exception?.Message ?? session.CloseReason?.Code);
     }
@@ -66,6 +72,17 @@ public sealed class RelayHub(
         Guarded(() => bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted));
 
     public IReadOnlyList<AgentInfo> Agents() => registry.Snapshot();
+
+    /// <summary>
+    /// Presents a fresh token for this same agent; the session then lasts until it expires. SignalR itself
+    /// cannot refresh the token of a live connection, so the client calls this before the old one lapses.
+    /// </summary>
+    public Task<DateTimeOffset?> RefreshToken(string token) => Guarded(async () =>
+    {
+        var renewed = await identity.AuthenticateTokenAsync(Session.AgentId, token, Context.ConnectionAborted);
+        (Context.Items[ExpiryKey] as SessionExpiry)?.ExtendTo(renewed.ExpiresAt!.Value);
+        return renewed.ExpiresAt;
+    });
 
     public void Heartbeat() => registry.Touch(Session);
 

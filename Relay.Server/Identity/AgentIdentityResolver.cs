@@ -1,20 +1,32 @@
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.Identity;
 
 /// <summary>
-/// Decides which agent a connection speaks for. With auth off the agent names itself
-/// (the hub's <c>agent</c> query parameter, a raw dialect's first frame).
+/// Decides which agent a connection speaks for. With auth off the agent names itself (the hub's
+/// <c>agent</c> query parameter, a raw dialect's first frame). With auth on the token names it, and a
+/// connection or frame that claims anyone else is refused with <c>SENDER_MISMATCH</c>.
 /// </summary>
-public sealed class AgentIdentityResolver(IOptions<RelayOptions> options)
+public sealed class AgentIdentityResolver(
+    IOptions<RelayOptions> options,
+    IOptions<AuthOptions> auth,
+    RelayTokenValidator tokens,
+    TimeProvider time)
 {
-    /// <summary>The agent id a hub connection claims, or a <c>RelayException</c> saying why there is none.</summary>
+    private bool AuthOn => auth.Value.Mode == AuthMode.Jwt;
+
+    /// <summary>The agent id a hub connection speaks for, or a <c>RelayException</c> saying why there is none.</summary>
     public string ResolveHubAgent(HttpContext http)
     {
         var claimed = http.Request.Query[HubProtocol.AgentQuery].ToString();
+        if (AuthOn)
+        {
+            return Bind(UpgradeAgent(http), claimed);
+        }
         if (string.IsNullOrEmpty(claimed))
         {
             throw new RelayException(ErrorCodes.InvalidAgentId,
@@ -24,12 +36,45 @@ public sealed class AgentIdentityResolver(IOptions<RelayOptions> options)
         return Validate(claimed);
     }
 
+    /// <summary>When the token a hub connection was opened with lapses; null with auth off.</summary>
+    public DateTimeOffset? HubExpiry(HttpContext http) => AuthOn ? tokens.ExpiresAt(http.User) : null;
+
     /// <summary>
     /// The verified agent behind a raw socket's identifying frame (HELLO, presence or an auth frame).
-    /// With auth off the claimed id stands; the token, if any, is ignored.
+    /// With auth off the claimed id stands and the token, if any, is ignored. With auth on the frame's
+    /// token is judged, else the token the upgrade request carried; the claimed id must match it.
     /// </summary>
-    public ValueTask<AgentIdentity> AuthenticateRawAsync(HttpContext http, string? claimedAgent, string? frameToken, CancellationToken ct) =>
-        ValueTask.FromResult(new AgentIdentity(Validate(claimedAgent), ExpiresAt: null));
+    public async ValueTask<AgentIdentity> AuthenticateRawAsync(HttpContext http, string? claimedAgent, string? frameToken, CancellationToken ct)
+    {
+        if (!AuthOn)
+        {
+            return new AgentIdentity(Validate(claimedAgent), ExpiresAt: null);
+        }
+        if (!string.IsNullOrEmpty(frameToken))
+        {
+            return await AuthenticateTokenAsync(claimedAgent, frameToken, ct);
+        }
+        return new AgentIdentity(Bind(UpgradeAgent(http), claimedAgent), tokens.ExpiresAt(http.User));
+    }
+
+    /// <summary>Judges a presented token (a raw auth frame, the hub's token refresh) for an agent that may already be known.</summary>
+    public async Task<AgentIdentity> AuthenticateTokenAsync(string? claimedAgent, string token, CancellationToken ct)
+    {
+        if (!AuthOn)
+        {
+            throw new RelayException(ErrorCodes.InvalidToken, "Auth is off on this relay; there is no token to present.", recoverable: true);
+        }
+        var check = await tokens.ValidateAsync(token, ct);
+        if (!check.Succeeded)
+        {
+            throw new RelayException(check.Error!);
+        }
+        return new AgentIdentity(Bind(check.AgentId!, claimedAgent), check.ExpiresAt);
+    }
+
+    /// <summary>Ends <paramref name="session"/> when <paramref name="expiresAt"/> passes; dispose it when the session ends.</summary>
+    public SessionExpiry? WatchExpiry(RelaySession session, DateTimeOffset? expiresAt) =>
+        expiresAt is { } at ? new SessionExpiry(session, at, time) : null;
 
     /// <summary>Checks a claimed agent id and returns it.</summary>
     public string Validate(string? claimed)
@@ -42,6 +87,25 @@ public sealed class AgentIdentityResolver(IOptions<RelayOptions> options)
                 recoverable: false);
         }
         return claimed!;
+    }
+
+    /// <summary>The agent named by the token the upgrade request carried (header or query), already validated by the bearer handler.</summary>
+    private string UpgradeAgent(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true && http.User.FindFirst(auth.Value.AgentIdClaim)?.Value is { Length: > 0 } agent
+            ? agent
+            : throw new RelayException(ErrorCodes.AuthRequired,
+                $"This relay requires a token: send 'Authorization: Bearer <token>', the '{BearerToken.QueryParameter}' query parameter, or a token in the first frame.",
+                recoverable: false);
+
+    private string Bind(string tokenAgent, string? claimed)
+    {
+        if (!string.IsNullOrEmpty(claimed) && !string.Equals(claimed, tokenAgent, StringComparison.Ordinal))
+        {
+            throw new RelayException(ErrorCodes.SenderMismatch,
+                $"The token names agent '{tokenAgent}'; this connection may not speak as '{claimed}'.",
+                recoverable: false);
+        }
+        return Validate(tokenAgent);
     }
 }
 

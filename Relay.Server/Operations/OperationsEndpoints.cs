@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.Operations;
@@ -17,7 +18,8 @@ public static class OperationsEndpoints
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
         app.MapGet("/api/agents", (SessionRegistry registry) =>
-            Results.Json(registry.Snapshot(), RelayJsonContext.Default.IReadOnlyListAgentInfo));
+            Results.Json(registry.Snapshot(), RelayJsonContext.Default.IReadOnlyListAgentInfo))
+            .RequireAuthorization(RelayPolicies.Admin);
         return app;
     }
 
