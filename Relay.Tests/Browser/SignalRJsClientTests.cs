@@ -1,8 +1,9 @@
-using System.Text.Json.Nodes;
+using SignalRelay.Client;
+using SignalRelay.Tests.Auth;
 
 namespace SignalRelay.Tests.Browser;
 
-/// <summary>The official @microsoft/signalr client (in node) and a .NET agent on the same relay.</summary>
+/// <summary>The official @microsoft/signalr client (in node) and a .NET agent on the same relay, in each transport.</summary>
 public sealed class SignalRJsClientTests
 {
     [TestCase("WebSockets")]
@@ -13,10 +14,41 @@ public sealed class SignalRJsClientTests
         JsEnvironment.RequireNodePackages();
         await using var relay = await TestRelay.StartAsync();
         var dotnet = await relay.ConnectAsync("dotnet-agent");
+
+        await ExchangeAsync(dotnet, transport, () => JsAgent.Start(relay, "js-agent", transport));
+    }
+
+    [TestCase("WebSockets")]
+    [TestCase("ServerSentEvents")]
+    [TestCase("LongPolling")]
+    public async Task Official_js_client_authenticates_with_an_access_token(string transport)
+    {
+        JsEnvironment.RequireNodePackages();
+        await using var secured = await SecuredRelay.StartAsync();
+        var dotnet = await secured.ConnectAsync("dotnet-agent");
+
+        await ExchangeAsync(dotnet, transport, () => JsAgent.Start(secured.Relay, "js-agent", transport, secured.Issuer.Token("js-agent")));
+    }
+
+    [Test]
+    public async Task Official_js_client_with_a_forged_token_is_refused()
+    {
+        JsEnvironment.RequireNodePackages();
+        await using var secured = await SecuredRelay.StartAsync();
+        var forged = secured.Issuer.Token("js-agent", new TokenSpec { ForgedSignature = true });
+
+        await using var js = JsAgent.Start(secured.Relay, "js-agent", "WebSockets", forged);
+
+        var refused = await js.NextEventAsync("start_failed");
+        Assert.That(refused.GetProperty("error").GetString(), Does.Contain("401"));
+    }
+
+    /// <summary>The JS agent comes online, sends the .NET agent a direct, and receives its broadcast.</summary>
+    private static async Task ExchangeAsync(RelayClient dotnet, string transport, Func<NodeScript> startJs)
+    {
         var jsOnline = Wait.ForEventAsync<PresenceEvent>(h => dotnet.PresenceChanged += h,
             p => p is { Agent: "js-agent", Status: PresenceStatus.Online }, "js-agent to come online");
-
-        await using var js = JsAgent.Start(relay, "js-agent", transport);
+        await using var js = startJs();
         var connected = await js.NextEventAsync("connected");
         Assert.That(connected.GetProperty("transport").GetString(), Is.EqualTo(transport), "the client must have used the only transport it was allowed");
         await jsOnline;

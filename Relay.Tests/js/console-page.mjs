@@ -24,9 +24,9 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const page = context.pages()[0] ?? await context.newPage();
 page.setDefaultTimeout(WAIT_MS);
-page.on('pageerror', error => emit('page_error', { message: String(error?.message ?? error) }));
+page.on('pageerror', error => emit('page_error', { message: String(error?.message ?? error), url: null }));
 page.on('console', message => {
-  if (message.type() === 'error') emit('page_error', { message: message.text() });
+  if (message.type() === 'error') emit('page_error', { message: message.text(), url: message.location()?.url ?? null });
 });
 emit('ready', { version: context.browser()?.version() ?? null });
 
@@ -44,6 +44,7 @@ await serve(
       if (text) target = target.filter({ hasText: text });
       target = target.first();
       await target.waitFor({ state: state ?? 'visible', timeout: WAIT_MS });
+      if (state === 'detached' || state === 'hidden') return { text: null };
       return { text: await target.evaluate(node => node.innerText || node.textContent) };
     },
     screenshot: ({ path: file }) => page.screenshot({ path: file }).then(() => ({ path: file })),

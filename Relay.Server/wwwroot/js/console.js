@@ -22,6 +22,7 @@ const historyPages = new History();
 let socket = null;
 let refreshTimer = null;
 let presenceRefresh = null;
+let agentsRefused = false;
 
 ui.name.value = new URLSearchParams(location.search).get('agent') ?? localStorage.getItem('relay.console.agent') ?? `console-${Math.random().toString(36).slice(2, 6)}`;
 
@@ -51,6 +52,7 @@ function join(agent, token) {
   socket?.stop();
   feed.clear();
   historyPages.reset();
+  agentsRefused = false;
   ui.historyButton.textContent = 'Load history';
   roster.reset(agent);
   socket = new MeshSocket({
@@ -88,7 +90,7 @@ function setState(state, detail, agent) {
     offline: 'Not connected',
     failed: 'Refused by the relay',
   }[state];
-  if (state === 'failed') showError(`The relay refused this session: ${errorText(detail)}. Check the agent name and token, then join again.`);
+  if (state === 'failed') showError(`The relay refused this session: ${sentence(errorText(detail))} Check the agent name and token, then join again.`);
   if (live) ui.error.hidden = true;
   roster.connected(live);
 
@@ -130,11 +132,14 @@ async function loadHistory() {
   }
 }
 
+// With auth on, /api/agents is for admins: on 401/403 the page stops asking and lives on presence frames.
 async function refreshAgents() {
+  if (agentsRefused) return;
   try {
     const token = ui.token.value.trim();
     const response = await fetch('/api/agents', { headers: token ? { Authorization: `Bearer ${token}` } : {} });
     if (response.ok) roster.merge(await response.json());
+    agentsRefused = response.status === 401 || response.status === 403;
   } catch {
     // The live presence frames still keep the list current; the next refresh tries again.
   }
@@ -150,6 +155,10 @@ function updateRecipients() {
 function showError(text) {
   ui.errorText.textContent = text;
   ui.error.hidden = false;
+}
+
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 function messageId() {
