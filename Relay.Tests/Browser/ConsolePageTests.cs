@@ -53,4 +53,39 @@ public sealed class ConsolePageTests
         await Screenshots.SaveAsync(page, "console", publishToDocs: true);
         Assert.That(page.PageErrors(), Is.Empty, "the page must run without script or console errors");
     }
+
+    [Test]
+    public async Task Console_page_rejoins_by_itself_after_the_relay_restarts()
+    {
+        JsEnvironment.RequireChromium();
+        using var data = new TempDirectory();
+        var database = data.File("relay.db");
+        ConsolePage? page = null;
+        try
+        {
+            int port;
+            await using (var first = await TestRelay.StartAsync(databasePath: database))
+            {
+                port = first.BaseUri.Port;
+                page = await ConsolePage.OpenAsync(first);
+                await page.JoinAsync("operator");
+                await page.StatusAsync("Online as operator");
+            }
+            await page.StatusAsync("retrying");
+
+            await using var second = await TestRelay.StartAsync(new Dictionary<string, string?> { ["urls"] = $"http://127.0.0.1:{port}" }, database);
+            await page.StatusAsync("Online as operator");
+            var planner = await second.ConnectAsync("planner");
+            await page.OnlineAgentAsync("planner");
+            await planner.BroadcastAsync(Json.Parse("""{"text":"after the restart"}"""));
+            await page.FrameAsync("broadcast", "after the restart");
+        }
+        finally
+        {
+            if (page is not null)
+            {
+                await page.DisposeAsync();
+            }
+        }
+    }
 }
