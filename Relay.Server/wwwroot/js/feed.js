@@ -17,12 +17,14 @@ export class Feed {
     this.streams.clear();
   }
 
-  /** A frame from the relay (or one this page sent, with own = true). Returns false for a repeat. */
+  /**
+   * A frame from the relay (or one this page sent, with own = true). Returns false for a repeat:
+   * the same seq, or the same sender and id (this page's own message coming back in history).
+   */
   add(frame, { own = false, streams = this.streams } = {}) {
-    if (frame.seq !== undefined) {
-      if (this.seen.has(frame.seq)) return false;
-      this.seen.add(frame.seq);
-    }
+    const keys = [frame.seq !== undefined && `#${frame.seq}`, frame.id && `${frame.from}/${frame.id}`].filter(Boolean);
+    if (keys.some(key => this.seen.has(key))) return false;
+    keys.forEach(key => this.seen.add(key));
     const key = `${frame.from}>${frame.to ?? '*'}`;
     const open = streams.get(key);
     if (frame.type === 'stream' && open) {

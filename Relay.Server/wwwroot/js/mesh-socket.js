@@ -57,9 +57,11 @@ export class MeshSocket {
       const presence = { type: 'presence', from: agent, data: { status: 'online', ...metadata }, timestamp: Date.now() };
       if (token) presence.token = token;
       socket.send(JSON.stringify(presence));
-      this.attempt = 0;
       this.heartbeatTimer = setInterval(() => {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'heartbeat', from: agent, timestamp: Date.now() }));
+        if (socket.readyState !== WebSocket.OPEN) return;
+        socket.send(JSON.stringify({ type: 'heartbeat', from: agent, timestamp: Date.now() }));
+        // Only a session that lasted counts as recovered; one dropped at once keeps backing off.
+        this.attempt = 0;
       }, HEARTBEAT_MS);
       onState('online');
     });
