@@ -28,6 +28,9 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     /// <summary>Queues <paramref name="reply"/>'s frame (if any) once <paramref name="work"/> is done; a refusal becomes an error frame.</summary>
     public void After<T>(Task<T> work, Func<T, byte[]?> reply) => Then(ReplyAsync(work, reply));
 
+    /// <summary>Like <see cref="After{T}"/>, but the work starts only once every earlier reply is queued, so a read sees the writes before it.</summary>
+    public void AfterPrevious<T>(Func<Task<T>> start, Func<T, byte[]?> reply) => _tail = DeferredAsync(_tail, start, reply);
+
     private static async Task<byte[]?> ReplyAsync<T>(Task<T> work, Func<T, byte[]?> reply) => reply(await work);
 
     // Called only from the connection's receive loop, so _tail has a single writer.
@@ -36,6 +39,26 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     private async Task ChainAsync(Task previous, Task<byte[]?> next)
     {
         await previous;
+        await QueueAsync(next);
+    }
+
+    private async Task DeferredAsync<T>(Task previous, Func<Task<T>> start, Func<T, byte[]?> reply)
+    {
+        await previous;
+        Task<T> work;
+        try
+        {
+            work = start();
+        }
+        catch (Exception ex)
+        {
+            work = Task.FromException<T>(ex);
+        }
+        await QueueAsync(ReplyAsync(work, reply));
+    }
+
+    private async Task QueueAsync(Task<byte[]?> next)
+    {
         byte[]? frame;
         try
         {

@@ -1,0 +1,279 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>Each kind of bad input gets a clear error or the right close code; the relay serves everyone else and loses nothing.</summary>
+public sealed class BadInputTests
+{
+    private const string Ping = """{"protocol_version":"0.3","message_type":"PING"}""";
+
+    [Test]
+    public async Task Malformed_json_gets_MALFORMED_JSON_and_the_connection_lives_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var early = await RawSocketClient.ConnectAsync(relay);
+        var (client, _) = await V03Async(relay, "alice");
+        await using var c = client;
+
+        await early.SendAsync("""{"message_type": "HELLO", """);
+        await client.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE",""");
+        await client.SendAsync(Ping);
+
+        var beforeHandshake = await early.NextAsync();
+        var error = await client.NextAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(beforeHandshake.ErrorCode(), Is.EqualTo("MALFORMED_JSON"));
+            Assert.That(beforeHandshake.Str("type"), Is.EqualTo("error"), "before the dialect is known the error reads in both");
+            Assert.That(beforeHandshake.Str("message_type"), Is.EqualTo("ERROR"));
+            Assert.That(error.Str("message_type"), Is.EqualTo("ERROR"));
+            Assert.That(error.ErrorCode(), Is.EqualTo("MALFORMED_JSON"));
+            Assert.That(error.GetProperty("recoverable").GetBoolean(), Is.True);
+            Assert.That(error.Str("error_message"), Does.Contain("JSON"));
+            Assert.That(error.Str("protocol_version"), Is.EqualTo("0.3"));
+            Assert.That((await client.NextAsync()).Str("message_type"), Is.EqualTo("PONG"));
+        });
+    }
+
+    [Test]
+    public async Task A_binary_frame_gets_BINARY_NOT_SUPPORTED_and_the_connection_lives_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await MeshAsync(relay, "alpha");
+        await using var peer = await MeshAsync(relay, "beta");
+
+        await client.SendRawAsync([1, 2, 3], WebSocketMessageType.Binary, endOfMessage: true);
+        await client.SendAsync("""{"type":"broadcast","data":"still here"}""");
+
+        var error = await client.NextOfAsync("type", "error");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.Str("from"), Is.EqualTo("relay"));
+            Assert.That(error.ErrorCode(), Is.EqualTo("BINARY_NOT_SUPPORTED"));
+            Assert.That((await peer.NextMeshTrafficAsync()).GetProperty("data").GetString(), Is.EqualTo("still here"));
+        });
+    }
+
+    [TestCase("[1,2,3]")]
+    [TestCase("\"HELLO\"")]
+    [TestCase("42")]
+    public async Task Json_that_is_not_an_object_gets_INVALID_MESSAGE(string frame)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (client, _) = await V03Async(relay, "alice");
+        await using var c = client;
+
+        await client.SendAsync(frame);
+        await client.SendAsync(Ping);
+
+        Assert.Multiple(async () =>
+        {
+            var error = await client.NextAsync();
+            Assert.That(error.ErrorCode(), Is.EqualTo("INVALID_MESSAGE"));
+            Assert.That(error.Str("error_message"), Does.Contain("object"));
+            Assert.That((await client.NextAsync()).Str("message_type"), Is.EqualTo("PONG"));
+        });
+    }
+
+    [Test]
+    public async Task An_unknown_type_gets_UNKNOWN_TYPE_in_either_dialect()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (v03, _) = await V03Async(relay, "vee");
+        await using var v = v03;
+        await using var mesh = await MeshAsync(relay, "em");
+
+        await v.SendAsync("""{"protocol_version":"0.3","message_type":"DANCE"}""");
+        await mesh.SendAsync("""{"type":"dance","from":"em"}""");
+
+        Assert.Multiple(async () =>
+        {
+            var v03Error = await v.NextOfAsync("message_type", "ERROR");
+            Assert.That(v03Error.ErrorCode(), Is.EqualTo("UNKNOWN_TYPE"));
+            Assert.That(v03Error.Str("error_message"), Does.Contain("DANCE"));
+            Assert.That((await mesh.NextOfAsync("type", "error")).ErrorCode(), Is.EqualTo("UNKNOWN_TYPE"));
+        });
+    }
+
+    [Test]
+    public async Task A_missing_required_field_gets_MISSING_FIELD_naming_it()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (v03, _) = await V03Async(relay, "vee");
+        await using var v = v03;
+        await using var mesh = await MeshAsync(relay, "em");
+        await using var nameless = await RawSocketClient.ConnectAsync(relay);
+
+        await v.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"no-content","sender":"vee"}""");
+        await mesh.SendAsync("""{"type":"direct","from":"em","data":"to whom?"}""");
+        await nameless.SendAsync("""{"protocol_version":"0.3","message_type":"HELLO"}""");
+
+        Assert.Multiple(async () =>
+        {
+            var noContent = await v.NextOfAsync("message_type", "ERROR");
+            Assert.That(noContent.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
+            Assert.That(noContent.Str("error_message"), Does.Contain("content"));
+            var noTo = await mesh.NextOfAsync("type", "error");
+            Assert.That(noTo.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
+            Assert.That(noTo.GetProperty("data").Str("message"), Does.Contain("'to'"));
+            var noSender = await nameless.NextAsync();
+            Assert.That(noSender.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
+            Assert.That(noSender.Str("error_message"), Does.Contain("sender"));
+        });
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().OnlineCount, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_first_frame_that_is_not_hello_or_presence_gets_HANDSHAKE_REQUIRED_and_may_be_followed_by_one()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var v03 = await RawSocketClient.ConnectAsync(relay);
+        await using var mesh = await RawSocketClient.ConnectAsync(relay);
+
+        await v03.SendAsync(Message("vee", "too-early", "hi"));
+        await mesh.SendAsync("""{"type":"broadcast","from":"em","data":"too early"}""");
+
+        Assert.Multiple(async () =>
+        {
+            var v03Error = await v03.NextAsync();
+            Assert.That(v03Error.Str("message_type"), Is.EqualTo("ERROR"));
+            Assert.That(v03Error.ErrorCode(), Is.EqualTo("HANDSHAKE_REQUIRED"));
+            Assert.That(v03Error.Str("error_message"), Does.Contain("HELLO"));
+            var meshError = await mesh.NextAsync();
+            Assert.That(meshError.Str("type"), Is.EqualTo("error"));
+            Assert.That(meshError.ErrorCode(), Is.EqualTo("HANDSHAKE_REQUIRED"));
+        });
+
+        await v03.SendAsync(Hello("vee"));
+        Assert.That((await v03.NextAsync()).Str("message_type"), Is.EqualTo("WELCOME"));
+        await using var db = relay.OpenDatabase();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM messages";
+        Assert.That(await cmd.ExecuteScalarAsync(), Is.EqualTo(0L), "nothing sent before the handshake is relayed");
+    }
+
+    [Test]
+    public async Task A_frame_over_the_size_limit_gets_FRAME_TOO_LARGE_and_close_1009_while_others_carry_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (big, _) = await V03Async(relay, "big");
+        await using var b = big;
+        var (other, _) = await V03Async(relay, "other");
+        await using var o = other;
+
+        await big.SendAsync(Message("big", "huge", new string('x', 70 * 1024)));
+
+        var error = await big.NextOfAsync("message_type", "ERROR");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("FRAME_TOO_LARGE"));
+            Assert.That(error.Str("error_message"), Does.Contain("65536"));
+            Assert.That(await big.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.MessageTooBig));
+        });
+        await other.SendAsync(Ping);
+        Assert.That((await other.NextOfAsync("message_type", "PONG")).Str("protocol_version"), Is.EqualTo("0.3"));
+    }
+
+    [Test]
+    public async Task A_frame_over_the_limit_in_many_fragments_is_refused_as_soon_as_it_passes_the_limit()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxFrameBytes"] = "4096" });
+        await using var client = await MeshAsync(relay, "chunky");
+
+        var fragment = Encoding.UTF8.GetBytes(new string(' ', 256));
+        await client.SendRawAsync(Encoding.UTF8.GetBytes("""{"type":"broadcast","data":" """), WebSocketMessageType.Text, endOfMessage: false);
+        // Past the limit, and the message is never finished: only a relay that counts across fragments answers.
+        for (var sent = 0; sent <= 4096; sent += fragment.Length)
+        {
+            await client.SendRawAsync(fragment, WebSocketMessageType.Text, endOfMessage: false);
+        }
+
+        var error = await client.NextOfAsync("type", "error");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("FRAME_TOO_LARGE"));
+            Assert.That(await client.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.MessageTooBig));
+        });
+        await RawAgents.UntilOnlineAsync(relay, "chunky", online: false);
+    }
+
+    [TestCase("v0.3")]
+    [TestCase("mesh")]
+    public async Task A_sender_other_than_the_session_gets_SENDER_MISMATCH_and_nothing_is_relayed(string dialect)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var watcher = await relay.ConnectAsync("watcher");
+        var (v03, _) = await V03Async(relay, "vee");
+        await using var v = v03;
+        await using var mesh = await MeshAsync(relay, "em");
+        var (liar, spoof, honest) = dialect == "v0.3"
+            ? (v, Message("mallory", "spoof", "I am mallory"), Message("vee", "honest", "I am vee"))
+            : (mesh, """{"type":"broadcast","from":"mallory","id":"spoof","data":"I am mallory"}""",
+                """{"type":"broadcast","from":"em","id":"honest","data":"I am em"}""");
+
+        await liar.SendAsync(spoof);
+        await liar.SendAsync(honest);
+
+        var error = await liar.NextWhereAsync(f => f.ErrorCode() is not null, "an error");
+        var relayed = await Wait.NextAsync(watcher.Messages);
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("SENDER_MISMATCH"));
+            Assert.That(relayed.Id, Is.EqualTo("honest"), "the spoofed frame is not relayed; the connection lives on");
+        });
+    }
+
+    [Test]
+    public async Task A_flood_over_the_rate_limit_gets_RATE_LIMITED_and_every_acked_message_is_stored_and_delivered()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:Burst"] = "5",
+            ["Relay:Limits:MessagesPerSecond"] = "1",
+        });
+        var receiver = await relay.ConnectAsync("receiver");
+        var (flooder, _) = await V03Async(relay, "flooder");
+        await using var f = flooder;
+
+        const int count = 40;
+        for (var i = 0; i < count; i++)
+        {
+            await flooder.SendAsync(Message("flooder", $"f{i}", "flood"));
+        }
+        var replies = await Wait.NextAsync(flooder.Frames, count);
+
+        var acked = replies.Where(r => r.Str("message_type") == "ACK").Select(r => r.Str("message_id")!).ToList();
+        var limited = replies.Where(r => r.ErrorCode() == "RATE_LIMITED").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(acked.Count + limited.Count, Is.EqualTo(count), "every frame gets an ACK or a RATE_LIMITED error");
+            Assert.That(acked, Has.Count.GreaterThanOrEqualTo(5));
+            Assert.That(limited, Is.Not.Empty);
+            Assert.That(limited[0].GetProperty("recoverable").GetBoolean(), Is.True);
+        });
+        var delivered = await Wait.NextAsync(receiver.Messages, acked.Count);
+        Assert.That(delivered.Select(e => e.Id), Is.EqualTo(acked), "what was ACKed is delivered, in order");
+        await using var db = relay.OpenDatabase();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM messages WHERE from_agent = 'flooder'";
+        Assert.That(await cmd.ExecuteScalarAsync(), Is.EqualTo((long)acked.Count), "what was refused is not stored");
+    }
+
+    [Test]
+    public async Task A_client_that_never_identifies_is_closed_after_the_handshake_timeout()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:HandshakeTimeoutSeconds"] = "1" });
+        await using var silent = await RawSocketClient.ConnectAsync(relay);
+
+        var error = await silent.NextAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("HANDSHAKE_TIMEOUT"));
+            Assert.That(error.GetProperty("recoverable").GetBoolean(), Is.False);
+            Assert.That(await silent.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        });
+    }
+}

@@ -1,0 +1,118 @@
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+public sealed class MeshDialectTests
+{
+    [Test]
+    public async Task Presence_registers_the_newcomer_who_learns_who_is_online_while_the_others_learn_of_it()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha", ""","resume_from_seq":0""");
+        await using var beta = await MeshAsync(relay, "beta");
+
+        var betaSees = await beta.NextOfAsync("type", "presence");
+        var alphaSees = await alpha.NextOfAsync("type", "presence");
+        Assert.Multiple(() =>
+        {
+            Assert.That(betaSees.Str("from"), Is.EqualTo("alpha"));
+            Assert.That(betaSees.GetProperty("data").Str("name"), Is.EqualTo("alpha"), "the agent's metadata travels with its presence");
+            Assert.That(betaSees.GetProperty("data").Str("status"), Is.EqualTo("online"));
+            Assert.That(alphaSees.Str("from"), Is.EqualTo("beta"));
+            Assert.That(alphaSees.GetProperty("data").Str("status"), Is.EqualTo("online"));
+        });
+    }
+
+    [Test]
+    public async Task Relayed_types_reach_everyone_but_the_sender_as_sent_with_from_stamped_and_seq_added()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+        await using var gamma = await MeshAsync(relay, "gamma");
+
+        string[] types = ["broadcast", "stream", "ack", "turn_end", "error"];
+        foreach (var type in types)
+        {
+            // No 'from': the relay stamps it from the session.
+            await alpha.SendAsync($$"""{"type":"{{type}}","id":"{{type}}-1","data":{"t":"{{type}}"},"timestamp":1234567890}""");
+        }
+        await alpha.SendAsync("""{"type":"heartbeat","from":"alpha"}""");
+        await gamma.SendAsync("""{"type":"broadcast","from":"gamma","data":"marker"}""");
+
+        var atBeta = new List<System.Text.Json.JsonElement>();
+        for (var i = 0; i < types.Length; i++)
+        {
+            atBeta.Add(await beta.NextMeshTrafficAsync());
+        }
+        var afterHeartbeat = await beta.NextMeshTrafficAsync();
+        var alphaGot = await alpha.NextMeshTrafficAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(atBeta.Select(f => f.Str("type")), Is.EqualTo(types));
+            Assert.That(atBeta.All(f => f.Str("from") == "alpha"), Is.True);
+            Assert.That(atBeta.Select(f => f.GetProperty("data").Str("t")), Is.EqualTo(types));
+            Assert.That(atBeta.Select(f => f.Long("seq")), Is.Ordered.Ascending);
+            Assert.That(atBeta[0].Str("id"), Is.EqualTo("broadcast-1"));
+            Assert.That(atBeta[0].Long("timestamp"), Is.EqualTo(1234567890));
+            Assert.That(afterHeartbeat.Str("from"), Is.EqualTo("gamma"), "heartbeats are not relayed");
+            Assert.That(alphaGot.Str("from"), Is.EqualTo("gamma"), "the sender does not get its own frames back");
+        });
+    }
+
+    [Test]
+    public async Task Direct_goes_to_its_target_only_and_waits_for_an_agent_that_is_offline()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+        await using var gamma = await MeshAsync(relay, "gamma");
+
+        await alpha.SendAsync("""{"type":"direct","from":"alpha","to":"beta","data":{"q":"just beta"}}""");
+        await alpha.SendAsync("""{"type":"direct","from":"alpha","to":"late","data":{"q":"waiting"}}""");
+        await alpha.SendAsync("""{"type":"broadcast","from":"alpha","data":"marker"}""");
+
+        var betaGot = await beta.NextMeshTrafficAsync();
+        var gammaGot = await gamma.NextMeshTrafficAsync();
+        await using var late = await MeshAsync(relay, "late");
+        var lateGot = await late.NextMeshTrafficAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(betaGot.Str("type"), Is.EqualTo("direct"));
+            Assert.That(betaGot.Str("to"), Is.EqualTo("beta"));
+            Assert.That(betaGot.GetProperty("data").Str("q"), Is.EqualTo("just beta"));
+            Assert.That(gammaGot.GetProperty("data").GetString(), Is.EqualTo("marker"), "gamma must not see the direct to beta");
+            Assert.That(lateGot.Str("to"), Is.EqualTo("late"));
+            Assert.That(lateGot.GetProperty("data").Str("q"), Is.EqualTo("waiting"));
+        });
+    }
+
+    [Test]
+    public async Task A_closed_socket_tells_the_others_it_went_offline()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        var beta = await MeshAsync(relay, "beta");
+        await alpha.NextOfAsync("from", "beta");
+
+        await beta.CloseAsync();
+        await beta.DisposeAsync();
+
+        var offline = await alpha.NextOfAsync("from", "beta");
+        Assert.That(offline.GetRawText(), Is.EqualTo("""{"type":"presence","from":"beta","data":{"status":"offline"}}"""));
+    }
+
+    [Test]
+    public async Task Presence_sent_again_updates_the_metadata_everyone_sees()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+        await beta.NextOfAsync("from", "alpha");
+
+        await alpha.SendAsync("""{"type":"presence","from":"alpha","data":{"name":"alpha","mood":"busy"}}""");
+
+        var update = await beta.NextOfAsync("from", "alpha");
+        Assert.That(update.GetProperty("data").Str("mood"), Is.EqualTo("busy"));
+    }
+}

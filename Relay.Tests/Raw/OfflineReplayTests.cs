@@ -1,0 +1,87 @@
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>An agent of either dialect gets what it missed when it identifies again with the same name.</summary>
+public sealed class OfflineReplayTests
+{
+    [Test]
+    public async Task A_v03_agent_saying_hello_again_gets_what_it_missed_in_order()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        var (first, _) = await V03Async(relay, "vee");
+        await sender.BroadcastAsync(Json.Of("live"), "live");
+        Assert.That((await first.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("live"));
+        await first.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+        await first.ClosedWithinAsync();
+        await first.DisposeAsync();
+        await UntilOnlineAsync(relay, "vee", online: false);
+
+        await sender.BroadcastAsync(Json.Of("missed 1"), "missed-1");
+        await sender.DirectAsync("vee", Json.Of("missed 2"), "missed-2");
+
+        var (again, _) = await V03Async(relay, "vee");
+        await using var a = again;
+        var replayed = new[] { await again.NextV03MessageAsync(), await again.NextV03MessageAsync() };
+        Assert.That(replayed.Select(m => m.Str("message_id")), Is.EqualTo(new[] { "missed-1", "missed-2" }));
+    }
+
+    [Test]
+    public async Task A_mesh_agent_announcing_itself_again_gets_what_it_missed_in_order()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var sender = await MeshAsync(relay, "sender");
+        var first = await MeshAsync(relay, "em");
+        await sender.SendAsync("""{"type":"broadcast","id":"live","data":"live"}""");
+        Assert.That((await first.NextMeshTrafficAsync()).Str("id"), Is.EqualTo("live"));
+        await first.CloseAsync();
+        await first.DisposeAsync();
+        await UntilOnlineAsync(relay, "em", online: false);
+
+        await sender.SendAsync("""{"type":"direct","to":"em","id":"missed-1","data":"for em"}""");
+        await sender.SendAsync("""{"type":"stream","id":"missed-2","data":"chunk"}""");
+        await Wait.UntilAsync(() => CountStored(relay) == 3, "both missed frames are stored");
+
+        await using var again = await MeshAsync(relay, "em");
+        var replayed = new[] { await again.NextMeshTrafficAsync(), await again.NextMeshTrafficAsync() };
+        Assert.That(replayed.Select(m => m.Str("id")), Is.EqualTo(new[] { "missed-1", "missed-2" }));
+    }
+
+    [TestCase("v0.3")]
+    [TestCase("mesh")]
+    public async Task Resume_from_seq_replays_everything_after_that_seq(string dialect)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        var seqs = new List<long>();
+        for (var i = 1; i <= 3; i++)
+        {
+            seqs.Add((await sender.BroadcastAsync(Json.Of($"n{i}"), $"n{i}")).Seq);
+        }
+        // Never connected before, so without resume_from_seq it would get none of these.
+        var resume = $""","resume_from_seq":{seqs[0]}""";
+
+        if (dialect == "v0.3")
+        {
+            var (client, _) = await V03Async(relay, "resumer", resume);
+            await using var c = client;
+            var got = new[] { await client.NextV03MessageAsync(), await client.NextV03MessageAsync() };
+            Assert.That(got.Select(m => m.Long("seq")), Is.EqualTo(seqs.Skip(1)));
+        }
+        else
+        {
+            await using var client = await MeshAsync(relay, "resumer", resume);
+            var got = new[] { await client.NextMeshTrafficAsync(), await client.NextMeshTrafficAsync() };
+            Assert.That(got.Select(m => m.Long("seq")), Is.EqualTo(seqs.Skip(1)));
+        }
+    }
+
+    private static long CountStored(TestRelay relay)
+    {
+        using var db = relay.OpenDatabase();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM messages";
+        return (long)cmd.ExecuteScalar()!;
+    }
+}

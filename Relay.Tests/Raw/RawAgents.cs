@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>Connecting seed agents of either dialect, and reading the frames they get.</summary>
+public static class RawAgents
+{
+    public static string Hello(string agent, string extra = "") =>
+        $$"""{"protocol_version":"0.3","message_type":"HELLO","sender":"{{agent}}","capabilities":{}{{extra}}}""";
+
+    public static string Message(string agent, string id, string content, string extra = "") =>
+        $$"""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"{{id}}","sender":"{{agent}}","content":"{{content}}","timestamp":"2026-02-19T04:00:00Z"{{extra}}}""";
+
+    public static string Presence(string agent, string extra = "") =>
+        $$"""{"type":"presence","from":"{{agent}}","data":{"name":"{{agent}}"}{{extra}}}""";
+
+    /// <summary>A v0.3 agent past HELLO; returns the client and its WELCOME.</summary>
+    public static async Task<(RawSocketClient Client, JsonElement Welcome)> V03Async(TestRelay relay, string agent, string helloExtra = "")
+    {
+        var client = await RawSocketClient.ConnectAsync(relay);
+        await client.SendAsync(Hello(agent, helloExtra));
+        var welcome = await client.NextAsync("WELCOME");
+        Assert.That(welcome.Str("message_type"), Is.EqualTo("WELCOME"), welcome.ToString());
+        return (client, welcome);
+    }
+
+    /// <summary>A mesh agent whose presence the relay has registered.</summary>
+    public static async Task<RawSocketClient> MeshAsync(TestRelay relay, string agent, string presenceExtra = "")
+    {
+        var client = await RawSocketClient.ConnectAsync(relay);
+        await client.SendAsync(Presence(agent, presenceExtra));
+        await UntilOnlineAsync(relay, agent);
+        return client;
+    }
+
+    public static Task UntilOnlineAsync(TestRelay relay, string agent, bool online = true)
+    {
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        return Wait.UntilAsync(() => registry.IsOnline(agent) == online, $"{agent} is {(online ? "online" : "offline")}");
+    }
+
+    /// <summary>The next relayed v0.3 MESSAGE from an agent (not a relay_server presence notice).</summary>
+    public static Task<JsonElement> NextV03MessageAsync(this RawSocketClient client) =>
+        client.NextWhereAsync(f => f.Str("message_type") == "MESSAGE" && f.Str("sender") != "relay_server", "a relayed MESSAGE");
+
+    /// <summary>The next mesh frame that is not presence.</summary>
+    public static Task<JsonElement> NextMeshTrafficAsync(this RawSocketClient client) =>
+        client.NextWhereAsync(f => f.Str("type") != "presence", "a relayed mesh frame");
+
+    public static Task<JsonElement> NextOfAsync(this RawSocketClient client, string field, string value) =>
+        client.NextWhereAsync(f => f.Str(field) == value, $"a frame with {field} = {value}");
+
+    public static string? Str(this JsonElement frame, string name) =>
+        frame.ValueKind == JsonValueKind.Object && frame.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public static long Long(this JsonElement frame, string name) => frame.GetProperty(name).GetInt64();
+
+    /// <summary>The error code of a v0.3 ERROR or a mesh error frame.</summary>
+    public static string? ErrorCode(this JsonElement frame) =>
+        frame.Str("error_code") ?? (frame.Str("type") == "error" && frame.Str("from") == "relay" ? frame.GetProperty("data").Str("code") : null);
+}

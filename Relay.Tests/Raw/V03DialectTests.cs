@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.WebSockets;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+public sealed class V03DialectTests
+{
+    [Test]
+    public async Task A_lone_client_gets_exactly_welcome_pong_ack_history_in_that_order()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSocketClient.ConnectAsync(relay);
+
+        // All five frames back to back: the replies must still come in request order.
+        await client.SendAsync(Hello("agent_001"));
+        await client.SendAsync("""{"protocol_version":"0.3","message_type":"PING"}""");
+        await client.SendAsync(Message("agent_001", "msg-123", "Hello world"));
+        await client.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","since_timestamp":"2020-01-01T00:00:00Z"}""");
+        await client.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+
+        Assert.That(await client.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        var frames = new List<System.Text.Json.JsonElement>();
+        await foreach (var frame in client.Frames.ReadAllAsync())
+        {
+            frames.Add(frame);
+        }
+        Assert.That(frames.Select(f => f.Str("message_type")), Is.EqualTo(new[] { "WELCOME", "PONG", "ACK", "HISTORY_RESPONSE" }));
+        var (welcome, ack, history) = (frames[0], frames[2], frames[3]);
+        var capabilities = welcome.GetProperty("server_capabilities");
+        Assert.Multiple(() =>
+        {
+            Assert.That(frames.All(f => f.Str("protocol_version") == "0.3"), Is.True);
+            Assert.That(welcome.Str("session_id"), Is.Not.Empty);
+            foreach (var name in new[] { "relay", "persistence", "history", "message_queue", "direct" })
+            {
+                Assert.That(capabilities.GetProperty(name).GetBoolean(), Is.True, name);
+            }
+            Assert.That(welcome.Long("heartbeat_interval"), Is.EqualTo(30));
+            Assert.That(welcome.Long("connected_agents"), Is.EqualTo(1));
+            Assert.That(ack.Str("message_id"), Is.EqualTo("msg-123"));
+            Assert.That(ack.Long("seq"), Is.GreaterThan(0));
+            Assert.That(ack.GetProperty("duplicate").GetBoolean(), Is.False);
+            var stored = history.GetProperty("messages").EnumerateArray().Single();
+            Assert.That(stored.Str("message_id"), Is.EqualTo("msg-123"));
+            Assert.That(stored.Str("sender"), Is.EqualTo("agent_001"));
+            Assert.That(stored.Str("content"), Is.EqualTo("Hello world"));
+            Assert.That(stored.Str("timestamp"), Is.EqualTo("2026-02-19T04:00:00Z"));
+            Assert.That(stored.Long("seq"), Is.EqualTo(ack.Long("seq")));
+        });
+    }
+
+    [Test]
+    public async Task A_message_is_acked_once_committed_relayed_to_the_others_and_a_resend_is_marked_duplicate()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (alice, _) = await V03Async(relay, "alice");
+        var (bob, _) = await V03Async(relay, "bob");
+        await using var a = alice;
+        await using var b = bob;
+
+        await alice.SendAsync(Message("alice", "m1", "hi bob"));
+        var ack = await alice.NextOfAsync("message_type", "ACK");
+        await using (var db = relay.OpenDatabase())
+        {
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM messages WHERE seq = $seq AND message_id = 'm1' AND from_agent = 'alice'";
+            cmd.Parameters.AddWithValue("$seq", ack.Long("seq"));
+            Assert.That(await cmd.ExecuteScalarAsync(), Is.EqualTo(1L), "the ACKed row must already be committed");
+        }
+        var atBob = await bob.NextV03MessageAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(atBob.Str("protocol_version"), Is.EqualTo("0.3"));
+            Assert.That(atBob.Str("message_id"), Is.EqualTo("m1"));
+            Assert.That(atBob.Str("sender"), Is.EqualTo("alice"));
+            Assert.That(atBob.Str("content"), Is.EqualTo("hi bob"));
+            Assert.That(atBob.Str("kind"), Is.EqualTo("message"));
+            Assert.That(atBob.Long("seq"), Is.EqualTo(ack.Long("seq")));
+        });
+
+        await alice.SendAsync(Message("alice", "m1", "hi bob"));
+        var again = await alice.NextOfAsync("message_type", "ACK");
+        await alice.SendAsync(Message("alice", "m2", "marker"));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(again.GetProperty("duplicate").GetBoolean(), Is.True);
+            Assert.That(again.Long("seq"), Is.EqualTo(ack.Long("seq")));
+            Assert.That((await bob.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("m2"), "the duplicate is not delivered again");
+        });
+    }
+
+    [Test]
+    public async Task A_recipient_makes_a_message_direct()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (alice, _) = await V03Async(relay, "alice");
+        var (bob, _) = await V03Async(relay, "bob");
+        var (carol, _) = await V03Async(relay, "carol");
+        await using var a = alice;
+        await using var b = bob;
+        await using var c = carol;
+
+        await alice.SendAsync(Message("alice", "d1", "only bob", ""","recipient":"bob" """));
+        await alice.SendAsync(Message("alice", "b1", "everyone"));
+
+        var bobGot = await bob.NextV03MessageAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(bobGot.Str("message_id"), Is.EqualTo("d1"));
+            Assert.That(bobGot.Str("recipient"), Is.EqualTo("bob"));
+            Assert.That((await bob.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("b1"));
+            Assert.That((await carol.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("b1"), "carol must not see the direct to bob");
+        });
+    }
+
+    [Test]
+    public async Task History_honours_since_seq_since_timestamp_and_limit()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (alice, _) = await V03Async(relay, "alice");
+        await using var a = alice;
+        var seqs = new List<long>();
+        for (var i = 1; i <= 5; i++)
+        {
+            await alice.SendAsync(Message("alice", $"h{i}", $"n{i}"));
+            seqs.Add((await alice.NextOfAsync("message_type", "ACK")).Long("seq"));
+        }
+
+        async Task<string[]> HistoryAsync(string bounds)
+        {
+            await alice.SendAsync($$"""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"{{bounds}}}""");
+            var response = await alice.NextOfAsync("message_type", "HISTORY_RESPONSE");
+            return [.. response.GetProperty("messages").EnumerateArray().Select(m => m.Str("message_id")!)];
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await HistoryAsync($""","since_seq":{seqs[1]}"""), Is.EqualTo(new[] { "h3", "h4", "h5" }));
+            Assert.That(await HistoryAsync($""","since_seq":{seqs[0]},"limit":2"""), Is.EqualTo(new[] { "h2", "h3" }));
+            Assert.That(await HistoryAsync(""","limit":2"""), Is.EqualTo(new[] { "h4", "h5" }), "no bound: the newest, ascending");
+            Assert.That(await HistoryAsync(""","since_timestamp":"2000-01-01T00:00:00Z" """), Has.Length.EqualTo(5));
+            Assert.That(await HistoryAsync(""","since_timestamp":"2999-01-01T00:00:00Z" """), Is.Empty,
+                "the bound is the server's clock, not the client timestamps in the messages");
+        });
+    }
+
+    [Test]
+    public async Task Others_joining_and_leaving_arrive_as_messages_from_relay_server()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var (alice, _) = await V03Async(relay, "alice");
+        await using var a = alice;
+
+        var (bob, _) = await V03Async(relay, "bob");
+        var joined = await alice.NextOfAsync("sender", "relay_server");
+        await bob.CloseAsync();
+        await bob.DisposeAsync();
+        var left = await alice.NextOfAsync("sender", "relay_server");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(joined.Str("message_type"), Is.EqualTo("MESSAGE"));
+            Assert.That(joined.Str("protocol_version"), Is.EqualTo("0.3"));
+            Assert.That(joined.Str("content"), Is.EqualTo("bob joined"));
+            Assert.That(joined.Str("agent"), Is.EqualTo("bob"));
+            Assert.That(joined.Str("status"), Is.EqualTo("online"));
+            Assert.That(left.Str("content"), Is.EqualTo("bob left"));
+            Assert.That(left.Str("status"), Is.EqualTo("offline"));
+        });
+    }
+
+    [Test]
+    public async Task The_ws_path_takes_upgrades_too_while_plain_gets_go_to_the_rest_of_the_app()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSocketClient.ConnectAsync(relay, "/ws");
+        await client.SendAsync(Hello("pathy"));
+        Assert.That((await client.NextAsync()).Str("message_type"), Is.EqualTo("WELCOME"));
+
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await http.GetAsync("/ws")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+            Assert.That((await http.GetAsync("/")).StatusCode, Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.NotFound),
+                "a plain GET of / is not the socket door's business");
+            Assert.That((await http.GetAsync("/healthz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        });
+    }
+}
