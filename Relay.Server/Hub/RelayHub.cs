@@ -7,6 +7,7 @@ using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
+using SignalRelay.Server.RawSocket;
 
 namespace SignalRelay.Server.Hub;
 
@@ -18,6 +19,7 @@ public sealed class RelayHub(
     ReplayPlanner replay,
     AgentIdentityResolver identity,
     IHubContext<RelayHub> hubContext,
+    TimeProvider clock,
     IOptions<RelayOptions> options,
     ILogger<RelayHub> logger) : Hub<IRelayClient>
 {
@@ -40,7 +42,11 @@ public sealed class RelayHub(
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
         var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
         Context.Items[SessionKey] = session;
-        Context.Items[ExpiryKey] = identity.WatchExpiry(session, identity.HubExpiry(http));
+        // The relay ends the session at the token's expiry itself: SignalR's CloseOnAuthenticationExpiration
+        // fixes the deadline at the handshake, and RefreshToken must be able to move it.
+        var expiry = new TokenExpiry(session, clock);
+        expiry.Set(identity.HubExpiry(http));
+        Context.Items[ExpiryKey] = expiry;
         var registration = registry.Register(session, resume);
         session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
         logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
@@ -60,7 +66,7 @@ public sealed class RelayHub(
             await pump;
         }
         registry.Unregister(session);
-        (Context.Items[ExpiryKey] as SessionExpiry)?.Dispose();
+        (Context.Items[ExpiryKey] as TokenExpiry)?.Dispose();
         logger.LogInformation("Agent {Agent} disconnected from SignalR ({ConnectionId}): {Reason}",
             session.AgentId, Context.ConnectionId, exception?.Message ?? session.CloseReason?.Code);
     }
@@ -80,7 +86,7 @@ public sealed class RelayHub(
     public Task<DateTimeOffset?> RefreshToken(string token) => Guarded(async () =>
     {
         var renewed = await identity.AuthenticateTokenAsync(Session.AgentId, token, Context.ConnectionAborted);
-        (Context.Items[ExpiryKey] as SessionExpiry)?.ExtendTo(renewed.ExpiresAt!.Value);
+        (Context.Items[ExpiryKey] as TokenExpiry)?.Set(renewed.ExpiresAt);
         return renewed.ExpiresAt;
     });
 

@@ -14,8 +14,7 @@ namespace SignalRelay.Server.Identity;
 public sealed class AgentIdentityResolver(
     IOptions<RelayOptions> options,
     IOptions<AuthOptions> auth,
-    RelayTokenValidator tokens,
-    TimeProvider time)
+    RelayTokenValidator tokens)
 {
     private bool AuthOn => auth.Value.Mode == AuthMode.Jwt;
 
@@ -71,10 +70,6 @@ public sealed class AgentIdentityResolver(
         }
         return new AgentIdentity(Bind(check.AgentId!, claimedAgent), check.ExpiresAt);
     }
-
-    /// <summary>Ends <paramref name="session"/> when <paramref name="expiresAt"/> passes; dispose it when the session ends.</summary>
-    public SessionExpiry? WatchExpiry(RelaySession session, DateTimeOffset? expiresAt) =>
-        expiresAt is { } at ? new SessionExpiry(session, at, time) : null;
 
     /// <summary>Checks a claimed agent id and returns it.</summary>
     public string Validate(string? claimed)

@@ -70,15 +70,18 @@ public sealed class SecuredRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes SignalR's JSON handshake on a hub socket opened by <see cref="UpgradeAsync"/>; returns the server's answer.</summary>
-    public static async Task<string> HubHandshakeAsync(ClientWebSocket socket)
+    /// <summary>Sends one text frame on a socket opened by <see cref="UpgradeAsync"/> and returns the first text the relay sends back.</summary>
+    public static async Task<string> SendAndReceiveAsync(ClientWebSocket socket, string text)
     {
         using var timeout = new CancellationTokenSource(Wait.Default);
-        await socket.SendAsync(Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e"), WebSocketMessageType.Text, true, timeout.Token);
-        var buffer = new byte[4096];
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[16 * 1024];
         var received = await socket.ReceiveAsync(buffer, timeout.Token);
         return Encoding.UTF8.GetString(buffer, 0, received.Count);
     }
+
+    /// <summary>SignalR's JSON handshake request; the hub answers <c>{}</c> and a record separator.</summary>
+    public const string HubHandshake = "{\"protocol\":\"json\",\"version\":1}\u001e";
 
     /// <summary>An HTTP GET of <paramref name="path"/> with an optional bearer header.</summary>
     public async Task<HttpResponseMessage> GetAsync(string path, string? headerToken = null)
