@@ -123,6 +123,12 @@ public sealed class RelayClient : IAsyncDisposable
             _replaced = true;
         }
         ErrorReceived?.Invoke(error);
+        if (!error.Recoverable)
+        {
+            // The relay is about to close this connection; leaving first makes it a clean close.
+            // Not awaited: stopping waits for this very handler to return.
+            _ = _connection.StopAsync();
+        }
     }
 
     private async Task OnClosedAsync(Exception? error)
@@ -203,9 +209,13 @@ public sealed class RelayClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposing.IsCancellationRequested)
+        {
+            return;
+        }
+        // Not disposed: a Closed handler still running may read its token.
         await _disposing.CancelAsync();
         await _connection.DisposeAsync();
         _messages.Writer.TryComplete();
-        _disposing.Dispose();
     }
 }

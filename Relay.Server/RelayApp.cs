@@ -90,6 +90,7 @@ public static class RelayApp
         services.AddHostedService<PresenceFlushService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<ShutdownCoordinator>();
+        services.AddDeploymentSupport();
 
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [OperationsEndpoints.ReadinessTag])

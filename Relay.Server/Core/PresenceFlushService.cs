@@ -8,38 +8,15 @@ public sealed class PresenceFlushService(
     SessionRegistry registry,
     IMessageStore store,
     IOptions<RelayOptions> options,
-    ILogger<PresenceFlushService> logger) : BackgroundService
+    ILogger<PresenceFlushService> logger) : PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.Storage.PresenceFlushSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.Storage.PresenceFlushSeconds);
+
+    protected override Task RunOnceAsync(CancellationToken ct) => store.SaveAgentsAsync(registry.CollectChanges(), ct);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
-    }
-
-    private async Task FlushAsync(CancellationToken ct)
-    {
-        try
-        {
-            await store.SaveAgentsAsync(registry.CollectChanges(), ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Saving agent presence failed; it will be retried");
-        }
+        await RunGuardedAsync(cancellationToken);
     }
 }

@@ -8,40 +8,21 @@ public sealed class RetentionService(
     IMessageStore store,
     TimeProvider clock,
     IOptions<RelayOptions> options,
-    ILogger<RetentionService> logger) : BackgroundService
+    ILogger<RetentionService> logger) : PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var retention = options.Value.Retention;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(retention.SweepSeconds));
-        try
-        {
-            do
-            {
-                await SweepAsync(stoppingToken);
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    private readonly RetentionOptions _retention = options.Value.Retention;
 
-    private async Task SweepAsync(CancellationToken ct)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_retention.SweepSeconds);
+
+    protected override bool RunAtStart => true;
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        var retention = options.Value.Retention;
-        try
+        var cutoff = clock.GetUtcNow() - TimeSpan.FromHours(_retention.MaxAgeHours);
+        var deleted = await store.PruneAsync(cutoff, _retention.MaxMessages, ct);
+        if (deleted > 0)
         {
-            var cutoff = clock.GetUtcNow() - TimeSpan.FromHours(retention.MaxAgeHours);
-            var deleted = await store.PruneAsync(cutoff, retention.MaxMessages, ct);
-            if (deleted > 0)
-            {
-                logger.LogInformation("Retention removed {Count} messages", deleted);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Retention sweep failed; it will be retried");
+            logger.LogInformation("Retention removed {Count} messages", deleted);
         }
     }
 }

@@ -170,8 +170,8 @@ public sealed class SessionRegistry(TimeProvider clock)
         }
     }
 
-    /// <summary>Closes every live session (shutdown).</summary>
-    public void CloseAll(RelayError reason, TimeSpan drainFor)
+    /// <summary>Closes every live session after what is queued for it (shutdown); returns them.</summary>
+    public IReadOnlyList<RelaySession> CloseAll(RelayError reason, TimeSpan drainFor)
     {
         List<RelaySession> sessions;
         lock (_gate) sessions = [.. _online.Values];
@@ -180,6 +180,7 @@ public sealed class SessionRegistry(TimeProvider clock)
             s.Close(reason, drain: true);
             s.AbortAfter(drainFor);
         }
+        return sessions;
     }
 
     public IReadOnlyList<RelaySession> OnlineSessions()

@@ -33,10 +33,13 @@ public sealed class ShutdownCoordinator(
     private void BeginDrain()
     {
         drain.Begin();
-        var sessions = registry.OnlineCount;
-        logger.LogInformation("Shutting down: closing {Count} sessions", sessions);
         // Half the budget for agents to take what is queued for them; the rest is for commits and exit.
-        registry.CloseAll(ShuttingDown, TimeSpan.FromSeconds(options.Value.Shutdown.TimeoutSeconds / 2.0));
+        var budget = TimeSpan.FromSeconds(options.Value.Shutdown.TimeoutSeconds / 2.0);
+        var sessions = registry.CloseAll(ShuttingDown, budget);
+        logger.LogInformation("Shutting down: closing {Count} sessions", sessions.Count);
+        // SignalR aborts its connections on this same signal as soon as this callback returns (callbacks run
+        // newest first, and this one was registered after SignalR's), so wait here until everyone was told.
+        Task.WhenAll(sessions.Select(s => s.Completion)).Wait(budget);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

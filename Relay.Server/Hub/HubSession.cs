@@ -13,6 +13,9 @@ public sealed class HubSession(
 {
     private static readonly TimeSpan ReasonTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a told client has to leave by itself before the connection is aborted.</summary>
+    private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(1);
+
     public Task? Pump { get; set; }
 
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
@@ -28,12 +31,20 @@ public sealed class HubSession(
         return new ValueTask(sent);
     }
 
+    /// <summary>
+    /// SignalR has no graceful server-side close of one connection, and aborting at once can drop the reason
+    /// just written. So the reason is sent, the client gets a moment to read it and leave, then it is aborted.
+    /// </summary>
     protected override async Task CloseTransportAsync(RelayError reason)
     {
         using var timeout = new CancellationTokenSource(ReasonTimeout);
         try
         {
             await hub.Clients.Client(caller.ConnectionId).SendAsync(HubProtocol.Error, reason, timeout.Token);
+            await Task.Delay(LeaveGrace, caller.ConnectionAborted);
+        }
+        catch (OperationCanceledException)
+        {
         }
         finally
         {

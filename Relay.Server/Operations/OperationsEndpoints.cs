@@ -8,11 +8,15 @@ namespace SignalRelay.Server.Operations;
 public static class OperationsEndpoints
 {
     public const string ReadinessTag = "ready";
+    public const string LivenessPath = "/healthz";
+    public const string AgentCorePingPath = "/ping";
 
-    /// <summary><c>/healthz</c> (liveness), <c>/readyz</c> (readiness), <c>/api/agents</c>.</summary>
+    /// <summary><c>/healthz</c> (liveness), <c>/ping</c> (AgentCore's health contract), <c>/readyz</c> (readiness), <c>/api/agents</c>.</summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => Results.Text("OK"));
+        app.MapGet(LivenessPath, () => Results.Text("OK"));
+        app.MapGet(AgentCorePingPath, (AgentCorePing ping) =>
+            Results.Json(ping.Current(), OperationsJsonContext.Default.PingStatus));
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -44,8 +43,12 @@ public sealed class TestRelay : IAsyncDisposable
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--DB_PATH", path };
         var app = RelayApp.Build([.. args], builder =>
         {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:SignalRelay"] = "Warning",
+            });
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
         return new TestRelay(app, path, owned);

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using SignalRelay.Client;
+
+namespace SignalRelay.Tests.Core;
+
+/// <summary>The relay as a real process: what happens to acknowledged messages on SIGTERM and on kill -9.</summary>
+public sealed class DurabilityTests
+{
+    [Test]
+    public async Task Sigterm_with_agents_connected_tells_them_exits_0_within_the_timeout_and_keeps_every_acked_message()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        var acked = new List<SendAck>();
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db))
+        {
+            await using var alice = await ConnectAsync(relay, "alice");
+            await using var bob = await ConnectAsync(relay, "bob");
+            var told = Wait.ForEventAsync<RelayError>(h => bob.ErrorReceived += h, e => e.Code == ErrorCodes.ServerShutdown, "SERVER_SHUTDOWN");
+            for (var i = 0; i < 50; i++)
+            {
+                acked.Add(await alice.BroadcastAsync(Json.Of($"m{i}"), $"m{i}"));
+            }
+
+            relay.Terminate();
+
+            Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0), relay.Output);
+            await told;
+        }
+
+        Assert.That(StoredIds(db, "alice"), Is.SupersetOf(acked.Select(a => a.Id)));
+    }
+
+    [Test]
+    public async Task Kill_9_mid_traffic_loses_no_acknowledged_message()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        var acked = new ConcurrentBag<SendAck>();
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db))
+        {
+            var senders = new List<RelayClient>();
+            for (var s = 0; s < 4; s++)
+            {
+                senders.Add(await ConnectAsync(relay, $"sender{s}"));
+            }
+            using var stop = new CancellationTokenSource();
+            var traffic = senders.Select((client, s) => Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        acked.Add(await client.BroadcastAsync(Json.Of($"payload {i}"), $"s{s}-{i}"));
+                    }
+                    catch (Exception)
+                    {
+                        return; // the server died under us: this message was never acknowledged
+                    }
+                }
+            })).ToList();
+
+            await Wait.UntilAsync(() => acked.Count >= 300, "300 messages are acknowledged", TimeSpan.FromSeconds(30));
+            relay.Kill();
+            await relay.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            await stop.CancelAsync();
+            await Task.WhenAll(traffic);
+            foreach (var client in senders)
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        var stored = new HashSet<string>();
+        for (var s = 0; s < 4; s++)
+        {
+            stored.UnionWith(StoredIds(db, $"sender{s}").Select(id => id));
+        }
+        var lost = acked.Select(a => a.Id).Where(id => !stored.Contains(id)).ToList();
+        Assert.That(lost, Is.Empty, $"{lost.Count} of {acked.Count} acknowledged messages are missing after kill -9");
+
+        // The relay starts again on the same file and carries on after the last seq.
+        await using var restarted = await RelayProcess.StartOnLoopbackAsync(db);
+        await using var after = await ConnectAsync(restarted, "after");
+        var next = await after.BroadcastAsync(Json.Of("after the crash"), "after-1");
+        Assert.That(next.Seq, Is.GreaterThan(acked.Max(a => a.Seq)));
+    }
+
+    private static async Task<RelayClient> ConnectAsync(RelayProcess relay, string agent)
+    {
+        var client = new RelayClient(new RelayClientOptions { ServerUrl = relay.BaseUri, AgentId = agent, ReconnectDelays = [] });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    private static List<string> StoredIds(string databasePath, string sender)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT message_id FROM messages WHERE from_agent = $from";
+        cmd.Parameters.AddWithValue("$from", sender);
+        using var reader = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+}

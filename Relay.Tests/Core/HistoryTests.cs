@@ -1,0 +1,48 @@
+namespace SignalRelay.Tests.Core;
+
+public sealed class HistoryTests
+{
+    [Test]
+    public async Task History_returns_the_newest_ascending_within_the_limit_and_pages_forward_by_seq()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var seqs = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            seqs.Add((await alice.BroadcastAsync(Json.Of($"h{i}"), $"h{i}")).Seq);
+        }
+
+        var newest = await alice.HistoryAsync(new HistoryQuery { Limit = 3 });
+        var page = await alice.HistoryAsync(new HistoryQuery { SinceSeq = seqs[2], Limit = 2 });
+        var all = await alice.HistoryAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(newest.Select(e => e.Seq), Is.EqualTo(seqs.TakeLast(3)));
+            Assert.That(page.Select(e => e.Seq), Is.EqualTo(new[] { seqs[3], seqs[4] }));
+            Assert.That(all.Select(e => e.Seq), Is.EqualTo(seqs));
+            Assert.That(all[0].Content.GetString(), Is.EqualTo("h0"));
+        });
+    }
+
+    [Test]
+    public async Task History_by_server_time_ignores_client_timestamps_and_hides_other_agents_directs()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        var old = await alice.SendAsync(new SendRequest { Id = "old", Content = Json.Of("old"), SentAt = "1999-01-01T00:00:00Z" });
+        var secret = await alice.DirectAsync("carol", Json.Of("for carol only"), "secret");
+        var toBob = await alice.DirectAsync("bob", Json.Of("for bob"), "to-bob");
+
+        var sinceOld = await bob.HistoryAsync(new HistoryQuery { SinceTime = old.ReceivedAt });
+        var future = await bob.HistoryAsync(new HistoryQuery { SinceTime = DateTimeOffset.UtcNow.AddMinutes(5) });
+        Assert.Multiple(() =>
+        {
+            Assert.That(sinceOld.Select(e => e.Id), Is.EqualTo(new[] { "old", "to-bob" }), "bob sees broadcasts and his own directs");
+            Assert.That(sinceOld[0].SentAt, Is.EqualTo("1999-01-01T00:00:00Z"), "the client's timestamp is kept as given");
+            Assert.That(future, Is.Empty);
+            Assert.That(secret.Seq, Is.LessThan(toBob.Seq));
+        });
+    }
+}

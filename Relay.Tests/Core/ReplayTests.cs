@@ -1,0 +1,126 @@
+namespace SignalRelay.Tests.Core;
+
+public sealed class ReplayTests
+{
+    [Test]
+    public async Task An_agent_that_was_offline_gets_exactly_what_it_missed_in_order_then_live_traffic()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bobFirst = await relay.ConnectAsync("bob");
+        var before = await alice.BroadcastAsync(Json.Of("before"), "b0");
+        Assert.That((await Wait.NextAsync(bobFirst.Messages)).Seq, Is.EqualTo(before.Seq));
+        await bobFirst.DisposeAsync();
+        await WaitOffline(relay, "bob");
+
+        var missed = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            missed.Add((await alice.BroadcastAsync(Json.Of($"missed {i}"), $"m{i}")).Seq);
+        }
+        missed.Add((await alice.DirectAsync("bob", Json.Of("for bob"), "d1")).Seq);
+        await alice.DirectAsync("carol", Json.Of("not for bob"), "d2");
+
+        // A new client with no local state: the relay's stored cursor decides.
+        var bob = await relay.ConnectAsync("bob");
+        var replayed = await Wait.NextAsync(bob.Messages, missed.Count);
+        Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(missed));
+
+        var live = await alice.BroadcastAsync(Json.Of("live"), "live");
+        Assert.That((await Wait.NextAsync(bob.Messages)).Seq, Is.EqualTo(live.Seq));
+    }
+
+    [Test]
+    public async Task Directs_to_an_agent_that_never_connected_wait_for_it_but_old_broadcasts_do_not()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        await alice.BroadcastAsync(Json.Of("before dave existed"), "b1");
+        var waiting = await alice.DirectAsync("dave", Json.Of("welcome, dave"), "d1");
+
+        var dave = await relay.ConnectAsync("dave");
+        var first = await Wait.NextAsync(dave.Messages);
+        var live = await alice.BroadcastAsync(Json.Of("now"), "b2");
+        var second = await Wait.NextAsync(dave.Messages);
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Seq, Is.EqualTo(waiting.Seq));
+            Assert.That(second.Seq, Is.EqualTo(live.Seq));
+        });
+    }
+
+    [Test]
+    public async Task The_client_reconnects_by_itself_and_resumes_without_gaps_or_repeats()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Reconnected += () => reconnected.TrySetResult();
+
+        var sent = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            sent.Add((await alice.BroadcastAsync(Json.Of($"n{i}"), $"n{i}")).Seq);
+        }
+        // Drop bob's connection from the server side, mid-stream, as a network failure would.
+        var registry = relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>();
+        registry.OnlineSessions().Single(s => s.AgentId == "bob")
+            .Close(new RelayError { Code = "TEST_DROP", Message = "dropped by the test" }, drain: false);
+        for (var i = 20; i < 40; i++)
+        {
+            sent.Add((await alice.BroadcastAsync(Json.Of($"n{i}"), $"n{i}")).Seq);
+        }
+        await reconnected.Task.WaitAsync(Wait.Default);
+
+        var received = await Wait.NextAsync(bob.Messages, sent.Count);
+        Assert.That(received.Select(e => e.Seq), Is.EqualTo(sent));
+        Assert.That(await Wait.NothingWithinAsync(bob.Messages, TimeSpan.FromMilliseconds(300)), Is.True, "nothing twice");
+    }
+
+    [Test]
+    public async Task A_cursor_older_than_retention_is_told_RESUME_TOO_OLD_with_the_oldest_seq_held()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Retention:MaxMessages"] = "3",
+            ["Relay:Retention:SweepSeconds"] = "1",
+        });
+        var alice = await relay.ConnectAsync("alice");
+        var bobFirst = await relay.ConnectAsync("bob");
+        await bobFirst.DisposeAsync();
+        await WaitOffline(relay, "bob");
+
+        var last = 0L;
+        for (var i = 0; i < 10; i++)
+        {
+            last = (await alice.BroadcastAsync(Json.Of($"x{i}"), $"x{i}")).Seq;
+        }
+        await Wait.UntilAsync(() => OldestSeq(relay) == last - 2, "retention keeps only the newest 3");
+
+        var bob = relay.CreateClient("bob");
+        var notice = Wait.ForEventAsync<RelayError>(h => bob.ErrorReceived += h, e => e.Code == ErrorCodes.ResumeTooOld, "RESUME_TOO_OLD");
+        await bob.ConnectAsync();
+        var error = await notice;
+        var replayed = await Wait.NextAsync(bob.Messages, 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.OldestSeq, Is.EqualTo(last - 2));
+            Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(new[] { last - 2, last - 1, last }));
+        });
+    }
+
+    private static long OldestSeq(TestRelay relay)
+    {
+        using var db = relay.OpenDatabase();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(MIN(seq), 0) FROM messages";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    internal static Task WaitOffline(TestRelay relay, string agent)
+    {
+        var registry = relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>();
+        return Wait.UntilAsync(() => !registry.IsOnline(agent), $"{agent} is offline");
+    }
+}

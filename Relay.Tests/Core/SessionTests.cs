@@ -1,0 +1,98 @@
+using System.Net.WebSockets;
+using System.Text;
+
+namespace SignalRelay.Tests.Core;
+
+public sealed class SessionTests
+{
+    [Test]
+    public async Task A_second_connection_with_the_same_agent_id_takes_over_and_the_first_is_told_why()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var first = relay.CreateClient("worker");
+        var replaced = Wait.ForEventAsync<RelayError>(h => first.ErrorReceived += h, e => e.Code == ErrorCodes.SessionReplaced, "SESSION_REPLACED");
+        var closed = Wait.ForEventAsync<Exception?>(h => first.Closed += h, _ => true, "the first connection to close");
+        await first.ConnectAsync();
+
+        var second = await relay.ConnectAsync("worker");
+        await replaced;
+        await closed;
+
+        var ack = await alice.BroadcastAsync(Json.Of("to the new one"), "t1");
+        Assert.That((await Wait.NextAsync(second.Messages)).Seq, Is.EqualTo(ack.Seq));
+        Assert.That(first.Messages.TryRead(out _), Is.False);
+    }
+
+    [Test]
+    public async Task A_receiver_that_never_reads_is_dropped_without_delaying_anyone_else()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:SendQueueCapacity"] = "16",
+        });
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        var stallerGone = Wait.ForEventAsync<PresenceEvent>(h => bob.PresenceChanged += h,
+            p => p.Agent == "staller" && p.Status == PresenceStatus.Offline, "the staller to be dropped", TimeSpan.FromSeconds(30));
+        using var staller = await ConnectHubWithoutReadingAsync(relay, "staller");
+
+        const int count = 400;
+        var payload = Json.Of(new string('x', 32 * 1024));
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await alice.BroadcastAsync(payload, $"big{i}");
+            }
+        });
+        var received = await Wait.NextAsync(bob.Messages, count, TimeSpan.FromSeconds(30));
+        await sending;
+        await stallerGone;
+
+        Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, count).Select(i => $"big{i}")));
+    }
+
+    [Test]
+    public async Task Connecting_to_the_hub_without_an_agent_id_is_refused_with_a_clear_message()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(HubProtocol.Path), CancellationToken.None);
+        await SendHandshakeAsync(socket);
+
+        var text = await ReadUntilCloseAsync(socket);
+        Assert.That(text, Does.Contain("\"type\":7").And.Contain("agent"), "a SignalR close message naming the missing agent parameter");
+    }
+
+    /// <summary>A SignalR client that completes the handshake and then never reads again.</summary>
+    private static async Task<ClientWebSocket> ConnectHubWithoutReadingAsync(TestRelay relay, string agent)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetBuffer(1024, 1024);
+        await socket.ConnectAsync(relay.WebSocketUri($"{HubProtocol.Path}?agent={agent}"), CancellationToken.None);
+        await SendHandshakeAsync(socket);
+        var buffer = new byte[1024];
+        await socket.ReceiveAsync(buffer, CancellationToken.None);
+        return socket;
+    }
+
+    private static Task SendHandshakeAsync(ClientWebSocket socket) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e"), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<string> ReadUntilCloseAsync(ClientWebSocket socket)
+    {
+        using var cts = new CancellationTokenSource(Wait.Default);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return text.ToString();
+            }
+            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using SignalRelay.Server.Operations;
+
+namespace SignalRelay.Tests.Deploy;
+
+/// <summary>The built server, run as a platform runs it: configured by environment variables alone.</summary>
+public sealed class EnvironmentTests
+{
+    [Test]
+    public async Task Server_listens_on_PORT_and_keeps_its_database_at_DB_PATH()
+    {
+        using var temp = new TempDirectory();
+        var databasePath = temp.File(Path.Combine("volume", "relay_server.db"));
+        var port = FreePort();
+
+        await using var relay = await RelayProcess.StartAsync(new Dictionary<string, string?>
+        {
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DB_PATH"] = databasePath,
+        });
+
+        Assert.That(relay.BaseUri.Port, Is.EqualTo(port), relay.Output);
+        using var http = new HttpClient();
+        using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("OK"));
+            Assert.That(File.Exists(databasePath), Is.True, $"no database at DB_PATH {databasePath}");
+        });
+    }
+
+    [Test]
+    public async Task Startup_banner_logs_version_listening_url_database_path_and_auth_mode()
+    {
+        using var temp = new TempDirectory();
+        var databasePath = temp.File("relay_server.db");
+        var port = FreePort();
+
+        await using var relay = await RelayProcess.StartAsync(new Dictionary<string, string?>
+        {
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DB_PATH"] = databasePath,
+        });
+        await Wait.UntilAsync(() => relay.Output.Contains("SignalRelay "), "the startup banner is logged");
+
+        var banner = relay.Output.Split('\n').Single(l => l.Contains("SignalRelay "));
+        var stamped = System.Xml.Linq.XDocument.Load(DeployFiles.PathOf("Directory.Build.props")).Descendants("Version").Single().Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(StartupBanner.Version, Does.StartWith(stamped), "the version comes from Directory.Build.props");
+            Assert.That(banner, Does.Contain($"SignalRelay {StartupBanner.Version} "));
+            Assert.That(banner, Does.Contain($":{port}"));
+            Assert.That(banner, Does.Contain($"database {databasePath}"));
+            Assert.That(banner, Does.Contain("auth mode None"));
+        });
+    }
+
+    /// <summary>A port nothing listens on: bound by the OS, then released.</summary>
+    internal static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
