@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # What the browser tests need (Relay.Tests/Browser): Debian's chromium and the npm packages in
 # Relay.Tests/js (@microsoft/signalr, playwright-core, ws) from the committed lock file.
-# Idempotent and non-interactive; run as root on Debian (apt) with node and npm already present.
+# Idempotent and non-interactive; run as root on Debian (apt). Node and npm come from apt when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
-  apt-get install -y chromium
+  apt-get install -y "${missing[@]}"
 fi
 
 # playwright-core drives the system chromium; it must never download browsers of its own.
