@@ -145,9 +145,12 @@ async function refreshAgents() {
   }
 }
 
+// Rebuilt only when the set changes, so an open drop-down is not snapped shut by the roster's clock.
 function updateRecipients() {
+  const online = roster.online();
+  if (online.join('\n') === [...ui.recipient.options].slice(1).map(option => option.value).join('\n')) return;
   const chosen = ui.recipient.value;
-  const options = roster.online().map(id => new Option(id, id));
+  const options = online.map(id => new Option(id, id));
   ui.recipient.replaceChildren(new Option('Everyone (broadcast)', ''), ...options);
   ui.recipient.value = options.some(option => option.value === chosen) ? chosen : '';
 }

@@ -28,8 +28,9 @@ export class Feed {
     const key = `${frame.from}>${frame.to ?? '*'}`;
     const open = streams.get(key);
     if (frame.type === 'stream' && open) {
+      const following = this.following();
       open.body.textContent += payloadText(frame.data);
-      this.scroll();
+      if (following) this.scroll();
       return true;
     }
     if (frame.type === 'turn_end' && open) {
@@ -78,10 +79,16 @@ export class Feed {
   }
 
   insert(item, seq) {
+    const following = this.following();
     const later = seq === undefined ? null
       : [...this.list.children].find(child => child.dataset.seq !== undefined && Number(child.dataset.seq) > seq);
     this.list.insertBefore(item, later ?? null);
-    if (!later) this.scroll();
+    if (!later && following) this.scroll();
+  }
+
+  /** Whether the reader is at the newest item; someone who scrolled back to read is left where they are. */
+  following() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
   }
 
   scroll() {
