@@ -4,8 +4,9 @@
 
 const HEARTBEAT_MS = 10_000;
 const BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
+// Refusals a retry cannot fix. Close code 1008 alone says nothing: the relay also uses it for a
+// heartbeat timeout or a slow reader, after which rejoining is right.
 const FATAL_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'INVALID_AGENT_ID', 'SESSION_REPLACED', 'SENDER_MISMATCH']);
-const POLICY_VIOLATION = 1008;
 
 export function relaySocketUrl(location) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -77,7 +78,7 @@ export class MeshSocket {
     } catch {
       frame = { type: 'error', from: 'console', data: { code: 'UNREADABLE_FRAME', message: `The relay sent something that is not JSON: ${String(text).slice(0, 200)}` } };
     }
-    if (frame.type === 'error' && frame.from === 'relay' && FATAL_CODES.has(frame.data?.code)) {
+    if (frame.type === 'error' && frame.from === 'relay' && FATAL_CODES.has(frame.data?.code) && frame.data?.recoverable !== true) {
       this.fatal = frame.data;
     }
     this.options.onFrame(frame);
@@ -86,9 +87,6 @@ export class MeshSocket {
   closed(socket, event) {
     clearInterval(this.heartbeatTimer);
     if (this.socket !== socket) return;
-    if (!this.fatal && event.code === POLICY_VIOLATION) {
-      this.fatal = { code: 'REFUSED', message: event.reason || 'The relay refused this session.' };
-    }
     if (this.stopped) {
       this.options.onState('offline');
     } else if (this.fatal) {
