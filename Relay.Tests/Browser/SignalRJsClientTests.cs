@@ -6,9 +6,10 @@ namespace SignalRelay.Tests.Browser;
 /// <summary>The official @microsoft/signalr client (in node) and a .NET agent on the same relay, in each transport.</summary>
 public sealed class SignalRJsClientTests
 {
-    [TestCase("WebSockets")]
-    [TestCase("ServerSentEvents")]
-    [TestCase("LongPolling")]
+    /// <summary>The client's HttpTransportType names; each test allows only one.</summary>
+    private static readonly string[] Transports = ["WebSockets", "ServerSentEvents", "LongPolling"];
+
+    [TestCaseSource(nameof(Transports))]
     public async Task Official_js_client_exchanges_messages_with_a_dotnet_agent(string transport)
     {
         JsEnvironment.RequireNodePackages();
@@ -18,9 +19,7 @@ public sealed class SignalRJsClientTests
         await ExchangeAsync(dotnet, transport, () => JsAgent.Start(relay, "js-agent", transport));
     }
 
-    [TestCase("WebSockets")]
-    [TestCase("ServerSentEvents")]
-    [TestCase("LongPolling")]
+    [TestCaseSource(nameof(Transports))]
     public async Task Official_js_client_authenticates_with_an_access_token(string transport)
     {
         JsEnvironment.RequireNodePackages();
