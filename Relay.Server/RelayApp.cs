@@ -7,6 +7,7 @@ using SignalRelay.Server.Hub;
 using SignalRelay.Server.Identity;
 using SignalRelay.Server.Operations;
 using SignalRelay.Server.Storage;
+using SignalRelay.Server.WebConsole;
 
 namespace SignalRelay.Server;
 
@@ -33,6 +34,7 @@ public static class RelayApp
         app.MapRawSockets();
         app.MapOperations();
         app.MapHub<RelayHub>(HubProtocol.Path);
+        app.MapConsole();
         return app;
     }
 

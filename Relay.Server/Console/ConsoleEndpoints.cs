@@ -1,0 +1,71 @@
+using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.Identity;
+
+// Not "...Console": that namespace would hide System.Console from every SignalRelay.Server namespace.
+namespace SignalRelay.Server.WebConsole;
+
+/// <summary>
+/// The operator's browser console: the page on a plain GET of <c>/</c> (WebSocket upgrades of <c>/</c>
+/// belong to the raw door and pass through untouched), its scripts and styles from wwwroot, and
+/// <c>GET /api/history</c>, because the mesh dialect the page speaks has no history frame.
+/// </summary>
+public static class ConsoleEndpoints
+{
+    public const string HistoryPath = "/api/history";
+
+    // The page loads only its own files and talks only to its own origin (ws:// and wss:// included).
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+    public static WebApplication MapConsole(this WebApplication app)
+    {
+        app.Use(ServePageAsync);
+        app.UseStaticFiles();
+        app.MapGet(HistoryPath, HistoryAsync).RequireAuthorization(RelayPolicies.Agent);
+        return app;
+    }
+
+    private static async Task ServePageAsync(HttpContext context, RequestDelegate next)
+    {
+        var page = context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) && !context.WebSockets.IsWebSocketRequest
+            ? context.RequestServices.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider.GetFileInfo("index.html")
+            : null;
+        if (page is not { Exists: true })
+        {
+            await next(context);
+            return;
+        }
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.SendFileAsync(page, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// What the hub's History gives the same agent: the agent is resolved exactly as for a hub connection
+    /// (the <c>agent</c> query parameter, or the token when auth is on).
+    /// </summary>
+    private static async Task<IResult> HistoryAsync(HttpContext http, AgentIdentityResolver identity, RelayBus bus,
+        int? limit, long? since_seq, CancellationToken ct)
+    {
+        try
+        {
+            var agent = identity.ResolveHubAgent(http);
+            var messages = await bus.HistoryAsync(agent, new HistoryQuery { Limit = limit, SinceSeq = since_seq }, ct);
+            return Results.Json(messages, RelayJsonContext.Default.IReadOnlyListEnvelope);
+        }
+        catch (RelayException ex)
+        {
+            return Results.Json(ex.Error, RelayJsonContext.Default.RelayError, statusCode: StatusFor(ex.Error.Code));
+        }
+    }
+
+    private static int StatusFor(string code) => code switch
+    {
+        ErrorCodes.AuthRequired or ErrorCodes.InvalidToken or ErrorCodes.TokenExpired => StatusCodes.Status401Unauthorized,
+        ErrorCodes.StoreUnavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
+}

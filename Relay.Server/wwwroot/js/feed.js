@@ -1,0 +1,102 @@
+// The live feed: one item per frame, in bus order (seq); a stream is one item that grows
+// with each chunk and is closed by the sender's turn_end.
+import { clockTime, element, frameTime, payloadText } from './format.js';
+
+export const FEED_KINDS = new Set(['broadcast', 'direct', 'stream', 'turn_end', 'ack', 'error', 'message']);
+
+export class Feed {
+  constructor(list) {
+    this.list = list;
+    this.seen = new Set();
+    this.streams = new Map();
+  }
+
+  clear() {
+    this.list.replaceChildren();
+    this.seen.clear();
+    this.streams.clear();
+  }
+
+  /**
+   * A frame from the relay (or one this page sent, with own = true). Returns false for a repeat:
+   * the same seq, or the same sender and id (this page's own message coming back in history).
+   */
+  add(frame, { own = false, streams = this.streams } = {}) {
+    const keys = [frame.seq !== undefined && `#${frame.seq}`, frame.id && `${frame.from}/${frame.id}`].filter(Boolean);
+    if (keys.some(key => this.seen.has(key))) return false;
+    keys.forEach(key => this.seen.add(key));
+    const key = `${frame.from}>${frame.to ?? '*'}`;
+    const open = streams.get(key);
+    if (frame.type === 'stream' && open) {
+      const following = this.following();
+      open.body.textContent += payloadText(frame.data);
+      if (following) this.scroll();
+      return true;
+    }
+    if (frame.type === 'turn_end' && open) {
+      open.item.dataset.state = 'ended';
+      open.state.textContent = 'ended';
+      streams.delete(key);
+      return true;
+    }
+
+    const item = this.item(frame, own);
+    if (frame.type === 'stream') {
+      item.dataset.state = 'streaming';
+      const state = element('span', 'frame-state', 'streaming…');
+      item.querySelector('.frame-meta').append(state);
+      streams.set(key, { item, body: item.querySelector('.frame-body'), state });
+    }
+    this.insert(item, frame.seq);
+    return true;
+  }
+
+  /** Older frames, each placed by seq among what is shown; streams among them are grouped on their own. */
+  addHistory(frames) {
+    const streams = new Map();
+    return frames.filter(frame => FEED_KINDS.has(frame.type) && this.add(frame, { streams })).length;
+  }
+
+  item(frame, own) {
+    const item = element('li', 'frame');
+    item.dataset.kind = frame.type;
+    item.dataset.own = String(own);
+    if (frame.seq !== undefined) item.dataset.seq = String(frame.seq);
+
+    const meta = element('div', 'frame-meta');
+    meta.append(element('span', 'frame-kind', frame.type.replace('_', ' ')));
+    meta.append(element('span', 'frame-route', frame.to ? `${frame.from} → ${frame.to}` : `${frame.from} → everyone`));
+    const time = frameTime(frame);
+    const clock = element('time', null, clockTime(time));
+    clock.dateTime = time.toISOString();
+    meta.append(clock);
+    if (frame.seq !== undefined) meta.append(element('span', 'frame-seq', `#${frame.seq}`));
+    item.append(meta);
+
+    const text = frame.type === 'turn_end' ? `${frame.from} ended its turn` : payloadText(frame.data);
+    item.append(element('p', 'frame-body', frame.type === 'error' ? errorText(frame.data) : text));
+    return item;
+  }
+
+  insert(item, seq) {
+    const following = this.following();
+    const later = seq === undefined ? null
+      : [...this.list.children].find(child => child.dataset.seq !== undefined && Number(child.dataset.seq) > seq);
+    this.list.insertBefore(item, later ?? null);
+    if (!later && following) this.scroll();
+  }
+
+  /** Whether the reader is at the newest item; someone who scrolled back to read is left where they are. */
+  following() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+  }
+
+  scroll() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+export function errorText(data) {
+  if (data && typeof data === 'object' && data.code) return `${data.code}: ${data.message ?? ''}`.trim();
+  return payloadText(data);
+}

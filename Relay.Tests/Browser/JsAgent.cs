@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+
+namespace SignalRelay.Tests.Browser;
+
+/// <summary>Starts js/signalr-agent.mjs (the official SignalR client in node) against a relay.</summary>
+public static class JsAgent
+{
+    public static NodeScript Start(TestRelay relay, string agent, string transport, string? token = null)
+    {
+        var args = new List<string>
+        {
+            "--url", relay.BaseUri.GetLeftPart(UriPartial.Authority),
+            "--agent", agent,
+            "--transport", transport,
+        };
+        if (token is not null)
+        {
+            args.AddRange(["--token", token]);
+        }
+        return NodeScript.Start("signalr-agent.mjs", [.. args]);
+    }
+
+    /// <summary>The "send" command: the hub's Send with a <c>{"text": ...}</c> payload.</summary>
+    public static JsonObject Send(string? to, string id, string text) => new()
+    {
+        ["cmd"] = "send",
+        ["request"] = new JsonObject
+        {
+            ["id"] = id,
+            ["to"] = to,
+            ["content"] = new JsonObject { ["text"] = text },
+        },
+    };
+}

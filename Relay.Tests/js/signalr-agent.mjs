@@ -1,0 +1,44 @@
+// A relay agent built on the official @microsoft/signalr client, restricted to one transport.
+// --url http://host:port  --agent ID  --transport WebSockets|ServerSentEvents|LongPolling  [--token JWT]
+// Emits "connected" (with the transport the client selected), "receive", "presence", "relay_error",
+// "closed"; commands: send {request} -> the relay's ack.
+import * as signalR from '@microsoft/signalr';
+import { emit, options, serve } from './lines.mjs';
+
+const { url, agent, transport, token } = options();
+
+// The client names the transport it picked only in its debug log; keep that line.
+let selected = null;
+const logger = {
+  log(level, message) {
+    const match = /Selecting transport '(\w+)'/.exec(message);
+    if (match) selected = match[1];
+    if (level >= signalR.LogLevel.Error) emit('log', { message });
+  },
+};
+
+const connection = new signalR.HubConnectionBuilder()
+  .withUrl(`${url}/hubs/relay?agent=${encodeURIComponent(agent)}`, {
+    transport: signalR.HttpTransportType[transport],
+    accessTokenFactory: token ? () => token : undefined,
+  })
+  .configureLogging(logger)
+  .build();
+
+connection.on('Receive', envelope => emit('receive', { envelope }));
+connection.on('Presence', presence => emit('presence', { presence }));
+connection.on('Error', error => emit('relay_error', { error }));
+connection.onclose(error => emit('closed', { error: error ? String(error.message ?? error) : null }));
+
+try {
+  await connection.start();
+  emit('connected', { transport: selected, connectionId: connection.connectionId });
+} catch (error) {
+  emit('start_failed', { error: String(error?.message ?? error) });
+  process.exit(2);
+}
+
+await serve(
+  { send: ({ request }) => connection.invoke('Send', request) },
+  () => connection.stop(),
+);
