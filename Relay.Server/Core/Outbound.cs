@@ -5,13 +5,16 @@ namespace SignalRelay.Server.Core;
 /// <summary>Something queued for one connection. Each door writes it in its own wire format.</summary>
 public abstract record Outbound;
 
-/// <summary>A relayed message. One instance is shared by every receiver, so each dialect encodes it once.</summary>
-public sealed record EnvelopeOut(Envelope Envelope) : Outbound
+/// <summary>
+/// An item queued for many receivers (a relayed message, a presence notice). One instance is shared by every
+/// receiver, so each wire format encodes it once, on the first receiver that needs it.
+/// </summary>
+public abstract record SharedOut<T>(T Value) : Outbound
 {
     private readonly byte[]?[] _encoded = new byte[]?[EncodingSlots.Count];
 
-    /// <summary>The envelope in one wire format, encoded by the first receiver that needs it.</summary>
-    public byte[] EncodedFor(int slot, Func<Envelope, byte[]> encode)
+    /// <summary>The value in one wire format, encoded by the first receiver that needs it.</summary>
+    public byte[] EncodedFor(int slot, Func<T, byte[]> encode)
     {
         var cached = Volatile.Read(ref _encoded[slot]);
         if (cached is not null)
@@ -19,17 +22,21 @@ public sealed record EnvelopeOut(Envelope Envelope) : Outbound
             return cached;
         }
         // A race encodes twice at worst; both results are equal.
-        cached = encode(Envelope);
+        cached = encode(Value);
         Volatile.Write(ref _encoded[slot], cached);
         return cached;
     }
 }
 
-public sealed record PresenceOut(PresenceEvent Presence) : Outbound;
+/// <summary>A relayed message.</summary>
+public sealed record EnvelopeOut(Envelope Envelope) : SharedOut<Envelope>(Envelope);
+
+/// <summary>Another agent coming, going or changing its metadata.</summary>
+public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEvent>(Presence);
 
 public sealed record NoticeOut(RelayError Error) : Outbound;
 
-/// <summary>Indexes of the per-format encoding cache in <see cref="EnvelopeOut"/>.</summary>
+/// <summary>Indexes of the per-format encoding cache in <see cref="SharedOut{T}"/>.</summary>
 public static class EncodingSlots
 {
     public const int V03 = 0;

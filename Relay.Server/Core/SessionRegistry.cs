@@ -54,9 +54,11 @@ public sealed class SessionRegistry(TimeProvider clock)
 
     /// <summary>
     /// Makes <paramref name="session"/> the agent's live session, closing any earlier one, and tells everyone else.
-    /// <paramref name="resumeFrom"/> (a seq the client already has) overrides the stored cursor.
+    /// <paramref name="resumeFrom"/> (a seq the client already has) overrides the stored cursor. Who else is
+    /// online is listed only when <paramref name="listOthersOnline"/>: with thousands online, a door that does not
+    /// announce them would otherwise build that list on every join for nothing.
     /// </summary>
-    public Registration Register(RelaySession session, long? resumeFrom)
+    public Registration Register(RelaySession session, long? resumeFrom, bool listOthersOnline = true)
     {
         lock (_gate)
         {
@@ -89,12 +91,15 @@ public sealed class SessionRegistry(TimeProvider clock)
             state.HasConnectedBefore = true;
             _online[session.AgentId] = session;
 
-            var others = new List<PresenceEvent>(_online.Count);
-            foreach (var other in _online.Values)
+            var others = new List<PresenceEvent>(listOthersOnline ? _online.Count : 0);
+            if (listOthersOnline)
             {
-                if (!ReferenceEquals(other, session))
+                foreach (var other in _online.Values)
                 {
-                    others.Add(PresenceOf(_agents[other.AgentId], PresenceStatus.Online));
+                    if (!ReferenceEquals(other, session))
+                    {
+                        others.Add(PresenceOf(_agents[other.AgentId], PresenceStatus.Online));
+                    }
                 }
             }
             Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Online)), except: session.AgentId);

@@ -114,11 +114,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         {
             Metadata = handshake.Claim.Metadata,
         };
-        var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom);
-        if (!dialect.AnnouncesOthersOnline)
-        {
-            registration = registration with { OthersOnline = [] };
-        }
+        var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom, listOthersOnline: dialect.AnnouncesOthersOnline);
         door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 

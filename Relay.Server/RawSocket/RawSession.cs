@@ -37,14 +37,31 @@ public sealed class RawSession(
         AbortAfter(Timeout.InfiniteTimeSpan);
     }
 
-    protected override ValueTask WriteAsync(Outbound item, CancellationToken ct) =>
-        socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct);
+    /// <summary>
+    /// Sends without a token, which lets the WebSocket take its fast path (no per-frame cancellation
+    /// registration); a send that cannot complete at once aborts the socket on cancellation, as a cancelled
+    /// WebSocket send does itself.
+    /// </summary>
+    protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var sending = socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
+    }
+
+    private async ValueTask AbortOnCancelAsync(ValueTask sending, CancellationToken ct)
+    {
+        await using (ct.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket))
+        {
+            await sending;
+        }
+    }
 
     private byte[] Encode(Outbound item) => item switch
     {
         RawFrameOut raw => raw.Frame,
         EnvelopeOut e => e.EncodedFor(dialect.EncodingSlot, dialect.EncodeEnvelope),
-        PresenceOut p => dialect.EncodePresence(p.Presence),
+        PresenceOut p => p.EncodedFor(dialect.EncodingSlot, dialect.EncodePresence),
         NoticeOut n => dialect.EncodeError(n.Error),
         _ => throw new InvalidOperationException($"A raw socket cannot send {item.GetType().Name}."),
     };

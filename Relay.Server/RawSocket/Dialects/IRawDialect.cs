@@ -28,7 +28,7 @@ public interface IRawDialect
 
     Func<Envelope, byte[]> EncodeEnvelope { get; }
 
-    byte[] EncodePresence(PresenceEvent presence);
+    Func<PresenceEvent, byte[]> EncodePresence { get; }
 
     byte[] EncodeError(RelayError error);
 

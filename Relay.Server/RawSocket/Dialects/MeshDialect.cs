@@ -18,7 +18,7 @@ public sealed class MeshDialect : IRawDialect
 
     public Func<Envelope, byte[]> EncodeEnvelope { get; } = MeshFrames.Envelope;
 
-    public byte[] EncodePresence(PresenceEvent presence) => MeshFrames.Presence(presence);
+    public Func<PresenceEvent, byte[]> EncodePresence { get; } = MeshFrames.Presence;
 
     public byte[] EncodeError(RelayError error) => MeshFrames.Error(error);
 

@@ -18,7 +18,7 @@ public sealed class V03Dialect(int heartbeatSeconds) : IRawDialect
 
     public Func<Envelope, byte[]> EncodeEnvelope { get; } = V03Frames.Message;
 
-    public byte[] EncodePresence(PresenceEvent presence) => V03Frames.Presence(presence);
+    public Func<PresenceEvent, byte[]> EncodePresence { get; } = V03Frames.Presence;
 
     public byte[] EncodeError(RelayError error) => V03Frames.Error(error);
 
