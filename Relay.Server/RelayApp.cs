@@ -28,6 +28,7 @@ public static class RelayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRawSocketWriteCoalescing();
         app.UseWebSockets();
         app.UseDrainGate();
         app.UseRelayAuth();

@@ -97,9 +97,21 @@ public abstract class RelaySession
             {
                 await WriteTrackedAsync(item, ct);
             }
-            await foreach (var item in _queue.Reader.ReadAllAsync(ct))
+            var queued = _queue.Reader;
+            while (await queued.WaitToReadAsync(ct))
             {
-                await WriteTrackedAsync(item, ct);
+                HoldWrites();
+                try
+                {
+                    while (queued.TryRead(out var item))
+                    {
+                        await WriteTrackedAsync(item, ct);
+                    }
+                }
+                finally
+                {
+                    await ReleaseWritesAsync(ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -131,6 +143,14 @@ public abstract class RelaySession
             Volatile.Write(ref _lastDeliveredSeq, e.Envelope.Seq);
         }
     }
+
+    /// <summary>Called before a run of writes of everything queued; a transport may gather them from here on.</summary>
+    protected virtual void HoldWrites()
+    {
+    }
+
+    /// <summary>Called after the run: whatever was gathered goes out now.</summary>
+    protected virtual ValueTask ReleaseWritesAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
     /// <summary>Writes one frame to the wire.</summary>
     protected abstract ValueTask WriteAsync(Outbound item, CancellationToken ct);

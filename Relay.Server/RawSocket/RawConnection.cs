@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
@@ -110,7 +111,8 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     private async Task RunSessionAsync(FrameReader reader, Handshake handshake)
     {
         var dialect = handshake.Dialect;
-        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, door.Limits.SendQueueCapacity, door.CloseTimeout)
+        var transport = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
+        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Limits.SendQueueCapacity, door.CloseTimeout)
         {
             Metadata = handshake.Claim.Metadata,
         };

@@ -13,6 +13,7 @@ public sealed class RawSession(
     string agentId,
     IRawDialect dialect,
     WebSocket socket,
+    CoalescingStream? transport,
     int queueCapacity,
     TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity)
 {
@@ -46,6 +47,19 @@ public sealed class RawSession(
     {
         ct.ThrowIfCancellationRequested();
         var sending = socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
+    }
+
+    protected override void HoldWrites() => transport?.Hold();
+
+    protected override ValueTask ReleaseWritesAsync(CancellationToken ct)
+    {
+        if (transport is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+        ct.ThrowIfCancellationRequested();
+        var sending = transport.ReleaseAsync(CancellationToken.None);
         return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
     }
 

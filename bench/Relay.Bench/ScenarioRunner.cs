@@ -61,6 +61,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
                 Connected = connected => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / connected : null,
             };
             var cpuBefore = server.CpuSeconds;
+            var generatorCpuBefore = ProcessStats.CpuSeconds(Environment.ProcessId);
             GeneratorResult run;
             try
             {
@@ -90,6 +91,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
                 OutOfOrder = run.Tally.OutOfOrder,
                 Foreign = run.Tally.Foreign,
                 ServerCpuSeconds = server.CpuSeconds - cpuBefore,
+                GeneratorCpuSeconds = ProcessStats.CpuSeconds(Environment.ProcessId) - generatorCpuBefore,
                 ServerPeakRssMiB = server.PeakRssMiB,
                 Seconds = run.Seconds,
                 ConnectSeconds = generator.ConnectSeconds,

@@ -9,7 +9,7 @@ public static class MarkdownTable
     private static readonly string[] Header =
     [
         "scenario", "target", "door", "agents", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-        "lost", "dup", "ooo", "server CPU s", "peak RSS MiB", "vs transport", "vs store",
+        "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
     ];
 
     public static string Render(IEnumerable<RunResult> results)
@@ -24,6 +24,7 @@ public static class MarkdownTable
                 r.Scenario, r.Target, r.Door, Agents(r), Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
                 Ms(r.P50Ms), Ms(r.P90Ms), Ms(r.P99Ms), Ms(r.MaxMs), Int(r.Lost), Int(r.Duplicated), Int(r.OutOfOrder),
                 r.Target == "store" ? "-" : r.ServerCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+                r.Target == "store" ? "-" : r.GeneratorCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.Target == "store" ? "-" : r.ServerPeakRssMiB.ToString("0", CultureInfo.InvariantCulture),
                 Ratio(r.RelayOverTransport), Ratio(r.RelayOverStore),
             ];

@@ -37,6 +37,10 @@ public sealed record RunResult
     [JsonPropertyName("out_of_order")] public long OutOfOrder { get; init; }
     [JsonPropertyName("foreign")] public long Foreign { get; init; }
     [JsonPropertyName("server_cpu_s")] public double ServerCpuSeconds { get; init; }
+
+    /// <summary>The bench's own CPU seconds over the same pass: the generator shares the machine with the server.</summary>
+    [JsonPropertyName("generator_cpu_s")] public double GeneratorCpuSeconds { get; init; }
+
     [JsonPropertyName("server_peak_rss_mib")] public double ServerPeakRssMiB { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("connect_s")] public double ConnectSeconds { get; init; }
