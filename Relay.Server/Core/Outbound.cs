@@ -12,6 +12,7 @@ public abstract record Outbound;
 public abstract record SharedOut<T>(T Value) : Outbound
 {
     private readonly byte[]?[] _encoded = new byte[]?[EncodingSlots.Count];
+    private readonly byte[]?[] _framed = new byte[]?[EncodingSlots.Count];
 
     /// <summary>The value in one wire format, encoded by the first receiver that needs it.</summary>
     public byte[] EncodedFor(int slot, Func<T, byte[]> encode)
@@ -24,6 +25,22 @@ public abstract record SharedOut<T>(T Value) : Outbound
         // A race encodes twice at worst; both results are equal.
         cached = encode(Value);
         Volatile.Write(ref _encoded[slot], cached);
+        return cached;
+    }
+
+    /// <summary>
+    /// The encoded value wrapped for the wire by <paramref name="frame"/> (a WebSocket frame), also once per
+    /// format: every receiver of that format gets the same bytes.
+    /// </summary>
+    public byte[] FramedFor(int slot, Func<T, byte[]> encode, Func<ReadOnlySpan<byte>, byte[]> frame)
+    {
+        var cached = Volatile.Read(ref _framed[slot]);
+        if (cached is not null)
+        {
+            return cached;
+        }
+        cached = frame(EncodedFor(slot, encode));
+        Volatile.Write(ref _framed[slot], cached);
         return cached;
     }
 }

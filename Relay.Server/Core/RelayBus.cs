@@ -19,11 +19,27 @@ public sealed class RelayBus(
     /// Validates and queues a message from <paramref name="from"/> (the session's agent, never the frame's claim).
     /// The returned task completes with the ACK once the message is committed.
     /// </summary>
-    public async Task<SendAck> PublishAsync(string from, SendRequest request, CancellationToken ct = default)
+    public Task<SendAck> PublishAsync(string from, SendRequest request, CancellationToken ct = default)
     {
-        var pending = new PendingPublish(Validate(from, request));
-        rateLimiter.Take(from);
-        await pipeline.SubmitAsync(pending, ct);
+        PendingPublish pending;
+        ValueTask submitted;
+        try
+        {
+            pending = new PendingPublish(Validate(from, request));
+            rateLimiter.Take(from);
+            submitted = pipeline.SubmitAsync(pending, ct);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<SendAck>(ex);
+        }
+        // The inbox almost always has room: then the ACK task is returned as it is, with no extra state machine.
+        return submitted.IsCompletedSuccessfully ? pending.Acknowledged : AfterSubmitAsync(submitted, pending);
+    }
+
+    private static async Task<SendAck> AfterSubmitAsync(ValueTask submitted, PendingPublish pending)
+    {
+        await submitted;
         return await pending.Acknowledged;
     }
 

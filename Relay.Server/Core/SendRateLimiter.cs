@@ -14,16 +14,18 @@ public sealed class SendRateLimiter : IDisposable
     {
         var limits = options.Value.Limits;
         const int periodsPerSecond = 10;
-        _limiter = PartitionedRateLimiter.Create<string, string>(agent => RateLimitPartition.GetTokenBucketLimiter(
-            agent,
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = limits.Burst,
-                TokensPerPeriod = Math.Max(1, limits.MessagesPerSecond / periodsPerSecond),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.Burst,
+            TokensPerPeriod = Math.Max(1, limits.MessagesPerSecond / periodsPerSecond),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        // One factory for every partition: the partitioner runs on every message, and building the
+        // partition from a shared delegate keeps that call free of allocations.
+        Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);
+        _limiter = PartitionedRateLimiter.Create<string, string>(agent => RateLimitPartition.Get(agent, create));
     }
 
     /// <summary>Throws <c>RATE_LIMITED</c> when the agent has used up its burst.</summary>

@@ -41,12 +41,17 @@ public sealed class RawSession(
     /// <summary>
     /// Sends without a token, which lets the WebSocket take its fast path (no per-frame cancellation
     /// registration); a send that cannot complete at once aborts the socket on cancellation, as a cancelled
-    /// WebSocket send does itself.
+    /// WebSocket send does itself. A frame shared by many receivers goes to the connection's stream already
+    /// framed, the same bytes for all of them. This writer is the only one sending data frames and it sends
+    /// the close frame last, so frames written past the WebSocket object stay in order with its own; they
+    /// never interleave, because every frame reaches the stream as one write.
     /// </summary>
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var sending = socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        var sending = transport is not null && Framed(item) is { } frame
+            ? transport.WriteAsync(frame)
+            : socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
     }
 
@@ -70,6 +75,13 @@ public sealed class RawSession(
             await sending;
         }
     }
+
+    private byte[]? Framed(Outbound item) => item switch
+    {
+        EnvelopeOut e => e.FramedFor(dialect.EncodingSlot, dialect.EncodeEnvelope, WebSocketFrames.Text),
+        PresenceOut p => p.FramedFor(dialect.EncodingSlot, dialect.EncodePresence, WebSocketFrames.Text),
+        _ => null,
+    };
 
     private byte[] Encode(Outbound item) => item switch
     {

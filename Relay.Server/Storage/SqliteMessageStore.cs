@@ -22,7 +22,7 @@ public sealed class SqliteMessageStore(
     // sleep, which stalled group commit (and every ACK behind it) for ~150 ms each time.
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _insert;
+    private MessageInsert? _insert;
     private SqliteCommand? _findExisting;
 
     public async Task InitializeAsync(CancellationToken ct)
@@ -37,15 +37,7 @@ public sealed class SqliteMessageStore(
         await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
         await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
 
-        _insert = _writer.CreateCommand();
-        _insert.CommandText =
-            "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
-            "VALUES ($id, $kind, $from, $to, $content, $sent, $received) RETURNING seq";
-        foreach (var name in new[] { "$id", "$kind", "$from", "$to", "$content", "$sent", "$received" })
-        {
-            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-        _insert.Prepare();
+        _insert = new MessageInsert(_writer);
 
         _findExisting = _writer.CreateCommand();
         _findExisting.CommandText = "SELECT seq, received_at_ms FROM messages WHERE from_agent = $from AND message_id = $id";
@@ -66,20 +58,11 @@ public sealed class SqliteMessageStore(
         try
         {
             await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
-            _insert.Transaction = tx;
             _findExisting.Transaction = tx;
             for (var i = 0; i < batch.Count; i++)
             {
                 var e = batch[i];
-                var p = _insert.Parameters;
-                p[0].Value = e.Id;
-                p[1].Value = e.Kind;
-                p[2].Value = e.From;
-                p[3].Value = (object?)e.To ?? DBNull.Value;
-                p[4].Value = ContentText(e.Content);
-                p[5].Value = (object?)e.SentAt ?? DBNull.Value;
-                p[6].Value = e.ReceivedAt.ToUnixTimeMilliseconds();
-                var seq = await _insert.ExecuteScalarAsync(ct);
+                var seq = _insert.Run(e);
                 results[i] = seq is long assigned
                     ? new AppendResult(assigned, false, e.ReceivedAt)
                     : await FindExistingAsync(e, ct);
@@ -240,9 +223,6 @@ public sealed class SqliteMessageStore(
         await db.Messages.AnyAsync(ct);
     }
 
-    private static string ContentText(JsonElement content) =>
-        content.ValueKind == JsonValueKind.Undefined ? "null" : content.GetRawText();
-
     private static Envelope ToEnvelope(MessageRow m)
     {
         using var doc = JsonDocument.Parse(m.Content);
@@ -268,7 +248,7 @@ public sealed class SqliteMessageStore(
 
     public async ValueTask DisposeAsync()
     {
-        if (_insert is not null) await _insert.DisposeAsync();
+        _insert?.Dispose();
         if (_findExisting is not null) await _findExisting.DisposeAsync();
         if (_writer is not null) await _writer.DisposeAsync();
         _writeTurn.Dispose();

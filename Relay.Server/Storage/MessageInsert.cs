@@ -1,0 +1,86 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SignalRelay.Contracts;
+using SQLitePCL;
+
+namespace SignalRelay.Server.Storage;
+
+/// <summary>
+/// The group-commit insert as one prepared SQLite statement on the writer's handle. It runs for every message,
+/// so it binds UTF-8 straight from the envelope (the content's raw JSON bytes, no string in between) and reads
+/// the seq without the per-execution reader, record and parameter binders of an ADO.NET command.
+/// </summary>
+public sealed class MessageInsert : IDisposable
+{
+    private const string Sql =
+        "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq";
+
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _statement;
+    private byte[] _utf8 = new byte[512];
+
+    public MessageInsert(SqliteConnection writer)
+    {
+        _db = writer.Handle ?? throw new InvalidOperationException("The writer connection is not open.");
+        Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
+    }
+
+    /// <summary>Inserts <paramref name="e"/> in the open transaction: its new seq, or null when (from, id) is already stored.</summary>
+    public long? Run(Envelope e)
+    {
+        try
+        {
+            BindText(1, e.Id);
+            BindText(2, e.Kind);
+            BindText(3, e.From);
+            BindText(4, e.To);
+            Check(raw.sqlite3_bind_text(_statement, 5,
+                e.Content.ValueKind == JsonValueKind.Undefined ? "null"u8 : JsonMarshal.GetRawUtf8Value(e.Content)));
+            BindText(6, e.SentAt);
+            Check(raw.sqlite3_bind_int64(_statement, 7, e.ReceivedAt.ToUnixTimeMilliseconds()));
+
+            long? seq = null;
+            int rc;
+            while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
+            {
+                seq = raw.sqlite3_column_int64(_statement, 0);
+            }
+            Check(rc);
+            return seq;
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    // SQLite copies bound text (SQLITE_TRANSIENT), so one scratch buffer serves every parameter.
+    private void BindText(int index, string? value)
+    {
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index));
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_utf8.Length < max)
+        {
+            _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
+        }
+        var length = Encoding.UTF8.GetBytes(value, _utf8);
+        Check(raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, length)));
+    }
+
+    private void Check(int rc)
+    {
+        if (rc is not (raw.SQLITE_OK or raw.SQLITE_DONE))
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+
+    public void Dispose() => _statement.Dispose();
+}
