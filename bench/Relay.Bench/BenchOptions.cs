@@ -22,8 +22,11 @@ public sealed class BenchOptions
     /// <summary>Duration cap per run, seconds.</summary>
     public double? Duration { get; set; }
 
-    /// <summary>Seconds of warm-up load on each server before its measured pass (at least one short pass).</summary>
-    public double Warmup { get; set; } = 4;
+    /// <summary>
+    /// Seconds of warm-up load on each server before its measured pass (at least one short pass). On this machine
+    /// the relay's tiered JIT needs about 12 s to settle: after 4 s it still spent twice the CPU per message.
+    /// </summary>
+    public double Warmup { get; set; } = 12;
 
     /// <summary>Also measure the transport and store references (default on).</summary>
     public bool References { get; set; } = true;
