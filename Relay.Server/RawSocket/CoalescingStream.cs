@@ -85,7 +85,8 @@ public sealed class CoalescingStream(Stream inner) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+    // The server's upgraded stream refuses synchronous writes too; the WebSocket never makes one.
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Writes to an upgraded connection are asynchronous.");
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(buffer, cancellationToken);
