@@ -9,7 +9,7 @@ public sealed class AdminApiTests
     {
         await using var secured = await SecuredRelay.StartAsync();
         await secured.ConnectAsync("alice");
-        var admin = secured.Issuer.Token("ops", new TokenSpec { Roles = [TestIssuer.AdminRole] });
+        var admin = secured.Issuer.Token("ops", new TokenSpec { Roles = [LocalIssuer.AdminRole] });
 
         using var anonymous = await secured.GetAsync("/api/agents");
         using var agent = await secured.GetAsync("/api/agents", headerToken: secured.Issuer.Token("alice"));

@@ -7,7 +7,7 @@ public sealed class AuthLoggingTests
     [Test]
     public async Task A_refused_token_is_logged_at_debug_with_its_reason_and_without_the_token()
     {
-        await using var issuer = await TestIssuer.StartAsync();
+        await using var issuer = await LocalIssuer.StartAsync();
         var environment = issuer.RelaySettings().ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value);
         environment["Logging__LogLevel__SignalRelay.Server.Auth"] = "Debug";
         using var data = new TempDirectory();

@@ -14,7 +14,7 @@ public enum BadToken
 
 public static class BadTokens
 {
-    public static string For(TestIssuer issuer, BadToken kind, string agent = "alice") => kind switch
+    public static string For(LocalIssuer issuer, BadToken kind, string agent = "alice") => kind switch
     {
         BadToken.ForgedSignature => issuer.Token(agent, new TokenSpec { ForgedSignature = true }),
         BadToken.WrongIssuer => issuer.Token(agent, new TokenSpec { Issuer = "https://impostor.example" }),

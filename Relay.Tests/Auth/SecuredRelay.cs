@@ -8,18 +8,18 @@ namespace SignalRelay.Tests.Auth;
 /// <summary>A test issuer and a relay in <c>Auth:Mode=Jwt</c> that trusts it, started and stopped together.</summary>
 public sealed class SecuredRelay : IAsyncDisposable
 {
-    private SecuredRelay(TestIssuer issuer, TestRelay relay)
+    private SecuredRelay(LocalIssuer issuer, TestRelay relay)
     {
         Issuer = issuer;
         Relay = relay;
     }
 
-    public TestIssuer Issuer { get; }
+    public LocalIssuer Issuer { get; }
     public TestRelay Relay { get; }
 
     public static async Task<SecuredRelay> StartAsync(IDictionary<string, string?>? extra = null)
     {
-        var issuer = await TestIssuer.StartAsync();
+        var issuer = await LocalIssuer.StartAsync();
         var settings = issuer.RelaySettings();
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -41,6 +41,12 @@ public sealed record RunSpec
     /// <summary>Connecting every agent must take no longer; an idle run goes on with those connected by then.</summary>
     public TimeSpan ConnectCap { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The relay requires OIDC JWT (its <c>Auth:Mode=Jwt</c>), trusting an issuer the bench runs on loopback, and
+    /// every agent connects with a token of its own. The references take no tokens.
+    /// </summary>
+    public bool Auth { get; init; }
+
     /// <summary>Idle runs connect the agents, send one broadcast from one of them and measure its reach.</summary>
     public bool Idle { get; init; }
 

@@ -1,6 +1,7 @@
 using SignalRelay.Bench.Measure;
 using SignalRelay.Bench.Output;
 using SignalRelay.Bench.Targets;
+using SignalRelay.Issuer;
 
 namespace SignalRelay.Bench;
 
@@ -24,13 +25,16 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
     public async Task<IReadOnlyList<RunResult>> RunAsync(RunSpec spec)
     {
         var results = new List<RunResult>();
-        var relay = await MeasureServerAsync(spec, "relay", dir => ServerProcess.StartRelayAsync(Path.Combine(dir, "relay.db"), RelaySettings));
+        await using var issuer = spec.Auth ? await LocalIssuer.StartAsync() : null;
+        var settings = issuer is null ? RelaySettings : WithAuth(issuer);
+        var relay = await MeasureServerAsync(spec, "relay", dir => ServerProcess.StartRelayAsync(Path.Combine(dir, "relay.db"), settings),
+            issuer is null ? null : agent => issuer.Token(agent));
         if (!withReferences)
         {
             return [relay];
         }
 
-        var transport = await MeasureServerAsync(spec with { Door = Door.Transport }, "transport", _ => ServerProcess.StartTransportAsync());
+        var transport = await MeasureServerAsync(spec with { Door = Door.Transport }, "transport", _ => ServerProcess.StartTransportAsync(), null);
         results.Add(transport);
         double? overStore = null;
         if (!spec.Idle)
@@ -47,17 +51,34 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
         return results;
     }
 
-    private async Task<RunResult> MeasureServerAsync(RunSpec spec, string target, Func<string, Task<ServerProcess>> start)
+    /// <summary>The relay's settings plus those that make it require tokens from <paramref name="issuer"/>.</summary>
+    private static Dictionary<string, string> WithAuth(LocalIssuer issuer)
+    {
+        var settings = new Dictionary<string, string>(RelaySettings);
+        foreach (var (key, value) in issuer.RelaySettings())
+        {
+            settings[key.Replace(":", "__", StringComparison.Ordinal)] = value ?? "";
+        }
+        return settings;
+    }
+
+    private async Task<RunResult> MeasureServerAsync(
+        RunSpec spec, string target, Func<string, Task<ServerProcess>> start, Func<string, string>? tokenFor)
     {
         var dir = Directory.CreateTempSubdirectory("relay-bench-");
         try
         {
             await using var server = await start(dir.FullName);
-            await WarmUpAsync(spec, server.BaseUri);
+            if (tokenFor is not null)
+            {
+                await AuthProbe.RequireRefusalAsync(server.BaseUri);
+            }
+            await WarmUpAsync(spec, server.BaseUri, tokenFor);
             double? rssPerConnection = null;
             var rssBefore = server.RssMiB;
             var generator = new LoadGenerator(spec, server.BaseUri)
             {
+                TokenFor = tokenFor,
                 Connected = connected => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / connected : null,
             };
             var cpuBefore = server.CpuSeconds;
@@ -109,7 +130,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
     /// Short passes of the same load with other agents for a few seconds, so the server's tiered JIT has mostly
     /// settled before the measured pass: a relay runs for days, and its first seconds are not what users compare.
     /// </summary>
-    private async Task WarmUpAsync(RunSpec spec, Uri server)
+    private async Task WarmUpAsync(RunSpec spec, Uri server, Func<string, string>? tokenFor)
     {
         if (spec.Idle)
         {
@@ -124,7 +145,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
                 MessagesPerAgent = Math.Min(spec.MessagesPerAgent, Math.Max(20, WarmUpMessages / spec.Agents)),
                 OfferedRate = 0,
             };
-            await new LoadGenerator(warmUp, server).RunAsync();
+            await new LoadGenerator(warmUp, server) { TokenFor = tokenFor }.RunAsync();
         }
     }
 
@@ -161,6 +182,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
         Window = spec.Window,
         PayloadBytes = spec.PayloadBytes,
         Pattern = spec.Pattern.ToString().ToLowerInvariant(),
+        Auth = spec.Auth && target == "relay",
         OfferedRate = spec.OfferedRate,
     };
 }

@@ -9,6 +9,7 @@ public static class Scenarios
     public static readonly IReadOnlyList<RunSpec> All =
     [
         new() { Name = "durable", Door = Door.V03, Agents = 10, Window = 8, PayloadBytes = 256, MessagesPerAgent = 10_000 },
+        new() { Name = "durable-auth", Door = Door.V03, Agents = 10, Window = 8, PayloadBytes = 256, MessagesPerAgent = 10_000, Auth = true },
         new() { Name = "fanout", Door = Door.Mesh, Agents = 50, Window = 4, PayloadBytes = 256, MessagesPerAgent = 1_000 },
         new() { Name = "direct", Door = Door.Hub, Agents = 100, Window = 16, PayloadBytes = 256, Pattern = Pattern.Direct, MessagesPerAgent = 1_000 },
         new()

@@ -4,12 +4,18 @@ namespace SignalRelay.Bench.Doors;
 
 public static class AgentFactory
 {
-    public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger) => spec.Door switch
+    /// <summary>An agent for the spec's door; <paramref name="tokenFor"/> gives a relay agent its bearer token, if any.</summary>
+    public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger, Func<string, string>? tokenFor)
     {
-        Door.Hub => new HubAgent(server, AgentNames.Of(spec, index), index, ledger),
-        Door.V03 => new V03Agent(server, AgentNames.Of(spec, index), index, ledger),
-        Door.Mesh => new MeshAgent(server, AgentNames.Of(spec, index), index, ledger),
-        Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), ledger),
-        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Door, "Unknown door."),
-    };
+        var name = AgentNames.Of(spec, index);
+        var token = tokenFor?.Invoke(name);
+        return spec.Door switch
+        {
+            Door.Hub => new HubAgent(server, name, token, index, ledger),
+            Door.V03 => new V03Agent(server, name, token, index, ledger),
+            Door.Mesh => new MeshAgent(server, name, token, index, ledger),
+            Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), ledger),
+            _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Door, "Unknown door."),
+        };
+    }
 }

@@ -6,12 +6,13 @@ using SignalRelay.Contracts;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent on the SignalR hub, through the typed .NET client.</summary>
-public sealed class HubAgent(Uri server, string name, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class HubAgent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly RelayClient _client = new(new RelayClientOptions
     {
         ServerUrl = server,
         AgentId = name,
+        AccessTokenProvider = token is null ? null : () => Task.FromResult<string?>(token),
         ReconnectDelays = [],
     });
     private Task? _receiving;

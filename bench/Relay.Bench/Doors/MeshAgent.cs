@@ -7,14 +7,14 @@ namespace SignalRelay.Bench.Doors;
 /// acknowledges nothing in this dialect and routes only committed messages, so a send counts as acknowledged
 /// when its first receiver has it.
 /// </summary>
-public sealed class MeshAgent(Uri server, string name, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class MeshAgent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RawSocket? _socket;
 
     public async Task ConnectAsync(CancellationToken ct)
     {
-        _socket = await RawDoor.OpenAsync(server, OnFrame, ct);
+        _socket = await RawDoor.OpenAsync(server, token, OnFrame, ct);
         _socket.Send(RawDoor.Frame(w =>
         {
             w.WriteString("type", "presence");

@@ -6,13 +6,16 @@ namespace SignalRelay.Bench.Doors;
 /// <summary>What the two raw-dialect agents share: the door's address and how a frame is written.</summary>
 public static class RawDoor
 {
-    /// <summary>A socket connected to the relay's raw door that hands every frame it receives to <paramref name="onFrame"/>.</summary>
-    public static async Task<RawSocket> OpenAsync(Uri server, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+    /// <summary>
+    /// A socket connected to the relay's raw door (with <paramref name="token"/> as its bearer token, if any) that
+    /// hands every frame it receives to <paramref name="onFrame"/>.
+    /// </summary>
+    public static async Task<RawSocket> OpenAsync(Uri server, string? token, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
     {
         var socket = new RawSocket(onFrame);
         try
         {
-            await socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri, ct);
+            await socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri, token, ct);
             return socket;
         }
         catch

@@ -16,9 +16,13 @@ public sealed class RawSocket(Action<ReadOnlyMemory<byte>> onFrame) : IAsyncDisp
     private Task? _receiving;
     private Task? _sending;
 
-    public async Task ConnectAsync(Uri uri, CancellationToken ct)
+    public async Task ConnectAsync(Uri uri, string? token, CancellationToken ct)
     {
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (token is not null)
+        {
+            _socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        }
         await _socket.ConnectAsync(uri, ct);
         _receiving = ReceiveLoopAsync();
         _sending = SendLoopAsync();

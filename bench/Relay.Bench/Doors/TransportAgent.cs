@@ -23,7 +23,7 @@ public sealed class TransportAgent : IBenchAgent
 
     public async Task ConnectAsync(CancellationToken ct)
     {
-        await _socket.ConnectAsync(_uri, ct);
+        await _socket.ConnectAsync(_uri, token: null, ct);
         // The reference registers the socket before it answers the first frame; a ping proves it.
         var ready = _acks.Enqueue();
         _socket.Send(TransportReference.Ping);

@@ -6,7 +6,7 @@ using SignalRelay.Bench.Measure;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent speaking the v0.3 dialect: HELLO, then MESSAGE frames, each answered by an ACK naming its id.</summary>
-public sealed class V03Agent(Uri server, string name, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class V03Agent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly ConcurrentDictionary<int, TaskCompletionSource> _waiting = new();
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -14,7 +14,7 @@ public sealed class V03Agent(Uri server, string name, int index, DeliveryLedger 
 
     public async Task ConnectAsync(CancellationToken ct)
     {
-        _socket = await RawDoor.OpenAsync(server, OnFrame, ct);
+        _socket = await RawDoor.OpenAsync(server, token, OnFrame, ct);
         _socket.Send(RawDoor.Frame(w =>
         {
             Header(w, "HELLO");

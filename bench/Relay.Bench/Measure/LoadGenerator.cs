@@ -19,6 +19,9 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
     /// <summary>Seconds spent connecting every agent.</summary>
     public double ConnectSeconds { get; private set; }
 
+    /// <summary>Each relay agent's bearer token, by agent id, when the relay requires auth.</summary>
+    public Func<string, string>? TokenFor { get; init; }
+
     /// <summary>Runs with the number connected once connecting is over, before the first message (e.g. to sample server memory).</summary>
     public Action<int>? Connected { get; init; }
 
@@ -27,7 +30,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
         var agents = new IBenchAgent[spec.Agents];
         for (var i = 0; i < agents.Length; i++)
         {
-            agents[i] = AgentFactory.Create(spec, server, i, _ledger);
+            agents[i] = AgentFactory.Create(spec, server, i, _ledger, TokenFor);
         }
         try
         {

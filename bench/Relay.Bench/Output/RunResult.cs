@@ -19,6 +19,10 @@ public sealed record RunResult
     [JsonPropertyName("window")] public int Window { get; init; }
     [JsonPropertyName("payload_bytes")] public int PayloadBytes { get; init; }
     [JsonPropertyName("pattern")] public required string Pattern { get; init; }
+
+    /// <summary>The relay required a token from every agent (the references never do).</summary>
+    [JsonPropertyName("auth")] public bool Auth { get; init; }
+
     [JsonPropertyName("offered_rate")] public double OfferedRate { get; init; }
     [JsonPropertyName("sent")] public long Sent { get; init; }
     [JsonPropertyName("acked")] public long Acked { get; init; }

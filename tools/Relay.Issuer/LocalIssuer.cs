@@ -9,14 +9,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace SignalRelay.Tests.Auth;
+namespace SignalRelay.Issuer;
 
 /// <summary>
-/// A real OIDC issuer on 127.0.0.1 inside the test process: it serves a discovery document and a JWKS over
-/// HTTP and signs tokens with RSA keys it generates. <see cref="RotateKeys"/> switches to a new key, as an
-/// identity provider does, and the JWKS then publishes only the new one.
+/// A real OIDC issuer on 127.0.0.1 inside the calling process (the tests, the benchmark): it serves a discovery
+/// document and a JWKS over HTTP and signs tokens with RSA keys it generates. <see cref="RotateKeys"/> switches
+/// to a new key, as an identity provider does, and the JWKS then publishes only the new one.
 /// </summary>
-public sealed class TestIssuer : IAsyncDisposable
+public sealed class LocalIssuer : IAsyncDisposable
 {
     public const string Audience = "relay";
     public const string Client = "agent-app";
@@ -27,7 +27,7 @@ public sealed class TestIssuer : IAsyncDisposable
     private volatile RsaSecurityKey _key = NewKey();
     private int _jwksRequests;
 
-    private TestIssuer(WebApplication app)
+    private LocalIssuer(WebApplication app)
     {
         _app = app;
     }
@@ -41,13 +41,13 @@ public sealed class TestIssuer : IAsyncDisposable
     /// <summary>How often the JWKS was fetched: the relay's key refreshes.</summary>
     public int JwksRequests => Volatile.Read(ref _jwksRequests);
 
-    public static async Task<TestIssuer> StartAsync()
+    public static async Task<LocalIssuer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        var issuer = new TestIssuer(app);
+        var issuer = new LocalIssuer(app);
         app.MapGet("/.well-known/openid-configuration", issuer.Discovery);
         app.MapGet("/jwks", issuer.Jwks);
         await app.StartAsync();
@@ -131,7 +131,7 @@ public sealed class TestIssuer : IAsyncDisposable
     private static RsaSecurityKey NewKey()
     {
         var rsa = RSA.Create(2048);
-        // The key pair is generated on first use; do it now, not inside a test's timing window.
+        // The key pair is generated on first use; do it now, not inside a caller's timing window.
         rsa.ExportParameters(includePrivateParameters: false);
         return new RsaSecurityKey(rsa) { KeyId = Guid.NewGuid().ToString("N") };
     }
@@ -146,11 +146,11 @@ public sealed class TestIssuer : IAsyncDisposable
     }
 }
 
-/// <summary>How a test token differs from a good one.</summary>
+/// <summary>How a token differs from a good one (tests use the bad ones).</summary>
 public sealed record TokenSpec
 {
-    public string? Audience { get; init; } = TestIssuer.Audience;
-    public string? Client { get; init; } = TestIssuer.Client;
+    public string? Audience { get; init; } = LocalIssuer.Audience;
+    public string? Client { get; init; } = LocalIssuer.Client;
 
     /// <summary>Which claim names the client: <c>azp</c> (OIDC), <c>client_id</c> (Cognito), <c>appid</c> (Entra v1) or <c>cid</c> (Okta).</summary>
     public string ClientClaim { get; init; } = "azp";
