@@ -57,13 +57,16 @@ public sealed class RawSession(
 
     protected override void HoldWrites() => transport?.Hold();
 
+    /// <summary>
+    /// Releases even when the session is being cut short: the reason and the close frame that follow must not
+    /// be held back. A release that cannot complete at once is aborted on cancellation, like any other send.
+    /// </summary>
     protected override ValueTask ReleaseWritesAsync(CancellationToken ct)
     {
         if (transport is null)
         {
             return ValueTask.CompletedTask;
         }
-        ct.ThrowIfCancellationRequested();
         var sending = transport.ReleaseAsync(CancellationToken.None);
         return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
     }

@@ -180,4 +180,26 @@ public sealed class V03DialectTests
             Assert.That((await http.GetAsync("/healthz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         });
     }
+
+    [Test]
+    public async Task A_replaced_connection_is_told_why_and_closed_while_traffic_flows_and_the_new_one_carries_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var first = await V03Async(relay, "twin");
+        await using var sender = await V03Async(relay, "chatter");
+
+        // Traffic for the first connection is still being written when the takeover cuts its session short.
+        for (var i = 0; i < 200; i++)
+        {
+            await sender.SendAsync(Message("chatter", $"m{i}", "busy"));
+        }
+        await using var second = await V03Async(relay, "twin");
+
+        var replaced = await first.NextWhereAsync(f => f.Str("message_type") == "ERROR", "the replaced connection's ERROR");
+        Assert.That(replaced.ErrorCode(), Is.EqualTo(ErrorCodes.SessionReplaced));
+        Assert.That(await first.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        await sender.SendAsync(Message("chatter", "after", "still here"));
+        Assert.That((await second.NextWhereAsync(f => f.Str("message_id") == "after", "the message sent after the takeover")).Str("content"),
+            Is.EqualTo("still here"));
+    }
 }
