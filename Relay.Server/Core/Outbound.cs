@@ -15,32 +15,27 @@ public abstract record SharedOut<T>(T Value) : Outbound
     private readonly byte[]?[] _framed = new byte[]?[EncodingSlots.Count];
 
     /// <summary>The value in one wire format, encoded by the first receiver that needs it.</summary>
-    public byte[] EncodedFor(int slot, Func<T, byte[]> encode)
-    {
-        var cached = Volatile.Read(ref _encoded[slot]);
-        if (cached is not null)
-        {
-            return cached;
-        }
-        // A race encodes twice at worst; both results are equal.
-        cached = encode(Value);
-        Volatile.Write(ref _encoded[slot], cached);
-        return cached;
-    }
+    public byte[] EncodedFor(int slot, Func<T, byte[]> encode) =>
+        Once(_encoded, slot, (Value, encode), static s => s.encode(s.Value));
 
     /// <summary>
     /// The encoded value wrapped for the wire by <paramref name="frame"/> (a WebSocket frame), also once per
     /// format: every receiver of that format gets the same bytes.
     /// </summary>
-    public byte[] FramedFor(int slot, Func<T, byte[]> encode, Func<ReadOnlySpan<byte>, byte[]> frame)
+    public byte[] FramedFor(int slot, Func<T, byte[]> encode, Func<ReadOnlySpan<byte>, byte[]> frame) =>
+        Once(_framed, slot, (Self: this, slot, encode, frame), static s => s.frame(s.Self.EncodedFor(s.slot, s.encode)));
+
+    // The state is passed rather than captured, so a cache hit (every receiver but the first) allocates nothing.
+    private static byte[] Once<TState>(byte[]?[] cache, int slot, TState state, Func<TState, byte[]> make)
     {
-        var cached = Volatile.Read(ref _framed[slot]);
+        var cached = Volatile.Read(ref cache[slot]);
         if (cached is not null)
         {
             return cached;
         }
-        cached = frame(EncodedFor(slot, encode));
-        Volatile.Write(ref _framed[slot], cached);
+        // A race makes it twice at worst; both results are equal.
+        cached = make(state);
+        Volatile.Write(ref cache[slot], cached);
         return cached;
     }
 }

@@ -15,7 +15,7 @@ public static class RawDoor
         var socket = new RawSocket(onFrame);
         try
         {
-            await socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri, token, ct);
+            await socket.ConnectAsync(Address(server), token, ct);
             return socket;
         }
         catch
@@ -24,6 +24,9 @@ public static class RawDoor
             throw;
         }
     }
+
+    /// <summary>The relay's raw WebSocket door on <paramref name="server"/>.</summary>
+    public static Uri Address(Uri server) => new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri;
 
     /// <summary>One JSON object frame, its fields written by <paramref name="write"/>.</summary>
     public static byte[] Frame(Action<Utf8JsonWriter> write)

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using SignalRelay.Bench.Doors;
 
 namespace SignalRelay.Bench.Targets;
 
@@ -15,7 +16,7 @@ public static class AuthProbe
     {
         using var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(Limit);
-        await socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri, timeout.Token);
+        await socket.ConnectAsync(RawDoor.Address(server), timeout.Token);
         var hello = """{"protocol_version":"0.3","message_type":"HELLO","sender":"auth-probe"}"""u8.ToArray();
         await socket.SendAsync(hello, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
         var buffer = new byte[4096];
