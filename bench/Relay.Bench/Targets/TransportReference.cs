@@ -39,7 +39,8 @@ public static class TransportReference
             sockets[agent] = peer;
             var pump = peer.PumpAsync();
             await RelayAsync(socket, agent, to, peer, sockets);
-            sockets.TryRemove(agent, out _);
+            // Only this socket: a later pass's agent with the same number may have taken the slot already.
+            sockets.TryRemove(KeyValuePair.Create(agent, peer));
             peer.Outbox.Writer.TryComplete();
             await pump;
             return Results.Empty;
