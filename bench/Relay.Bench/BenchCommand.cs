@@ -30,7 +30,11 @@ public static class BenchCommand
             Console.Error.WriteLine($"The open-file limit could not be raised above {fileLimit}; runs with {connections} agents will fail to connect.");
         }
 
-        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup));
+        if (options.Rounds < 1)
+        {
+            throw new ArgumentException("--rounds needs at least 1.");
+        }
+        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup), options.Rounds);
         var all = new List<RunResult>();
         foreach (var spec in specs)
         {

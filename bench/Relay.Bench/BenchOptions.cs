@@ -28,6 +28,12 @@ public sealed class BenchOptions
     /// </summary>
     public double Warmup { get; set; } = 12;
 
+    /// <summary>
+    /// Measured passes per server: the relay's and the transport reference's alternate, and the table reports the
+    /// median pass and the median and range of the rounds' ratios. Idle runs make one pass.
+    /// </summary>
+    public int Rounds { get; set; } = 3;
+
     /// <summary>Also measure the transport and store references (default on).</summary>
     public bool References { get; set; } = true;
 

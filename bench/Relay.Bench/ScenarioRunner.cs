@@ -5,8 +5,13 @@ using SignalRelay.Issuer;
 
 namespace SignalRelay.Bench;
 
-/// <summary>Measures one scenario against the relay and, unless told not to, the two references, and works out the ratios.</summary>
-public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
+/// <summary>
+/// Measures one scenario against the relay and, unless told not to, the two references, and works out the ratios.
+/// The relay and the transport reference run side by side and take turns: after one warm-up each, their measured
+/// passes alternate (relay, transport, relay, transport, …) for the given number of rounds, so each round's ratio
+/// compares two passes a few seconds apart on the same machine.
+/// </summary>
+public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int rounds)
 {
     /// <summary>What the bench changes in the relay's configuration (environment variables), and why.</summary>
     public static readonly IReadOnlyDictionary<string, string> RelaySettings = new Dictionary<string, string>
@@ -22,33 +27,65 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
 
     private const int WarmUpMessages = 5_000;
 
+    /// <summary>Every measured pass, in the order run: each round's relay pass carries that round's ratios.</summary>
     public async Task<IReadOnlyList<RunResult>> RunAsync(RunSpec spec)
     {
-        var results = new List<RunResult>();
-        await using var issuer = spec.Auth ? await LocalIssuer.StartAsync() : null;
-        var settings = issuer is null ? RelaySettings : WithAuth(issuer);
-        var relay = await MeasureServerAsync(spec, "relay", dir => ServerProcess.StartRelayAsync(Path.Combine(dir, "relay.db"), settings),
-            issuer is null ? null : agent => issuer.Token(agent));
-        if (!withReferences)
+        var dir = Directory.CreateTempSubdirectory("relay-bench-");
+        try
         {
-            return [relay];
-        }
+            await using var issuer = spec.Auth ? await LocalIssuer.StartAsync() : null;
+            var settings = issuer is null ? RelaySettings : WithAuth(issuer);
+            Func<string, string>? tokenFor = issuer is null ? null : agent => issuer.Token(agent);
+            await using var relay = await ServerProcess.StartRelayAsync(Path.Combine(dir.FullName, "relay.db"), settings);
+            if (tokenFor is not null)
+            {
+                await AuthProbe.RequireRefusalAsync(relay.BaseUri);
+            }
+            await WarmUpAsync(spec, relay.BaseUri, tokenFor);
+            await using var transport = withReferences ? await ServerProcess.StartTransportAsync() : null;
+            var transportSpec = spec with { Door = Door.Transport };
+            if (transport is not null)
+            {
+                await WarmUpAsync(transportSpec, transport.BaseUri, null);
+            }
 
-        var transport = await MeasureServerAsync(spec with { Door = Door.Transport }, "transport", _ => ServerProcess.StartTransportAsync(), null);
-        results.Add(transport);
-        double? overStore = null;
-        if (!spec.Idle)
-        {
-            var store = await MeasureStoreAsync(spec);
-            results.Add(store);
-            overStore = relay.AckedPerSecond / store.AckedPerSecond;
+            var passes = new List<(RunResult Relay, RunResult? Transport)>();
+            // An idle run connects 10,000 agents per pass; one pass is the measurement.
+            for (var round = 1; round <= (spec.Idle ? 1 : rounds); round++)
+            {
+                var prefix = $"bench{round}";
+                var relayPass = await MeasurePassAsync(spec with { AgentPrefix = prefix }, "relay", relay, tokenFor);
+                var transportPass = transport is null ? null
+                    : await MeasurePassAsync(transportSpec with { AgentPrefix = prefix }, "transport", transport, null);
+                passes.Add((relayPass with { Round = round }, transportPass is null ? null : transportPass with { Round = round }));
+            }
+
+            var store = withReferences && !spec.Idle ? await MeasureStoreAsync(spec) : null;
+            var results = new List<RunResult>();
+            foreach (var (relayPass, transportPass) in passes)
+            {
+                results.Add(relayPass with
+                {
+                    RelayOverTransport = transportPass is { DeliveriesPerSecond: > 0 } && !spec.Idle
+                        ? relayPass.DeliveriesPerSecond / transportPass.DeliveriesPerSecond
+                        : null,
+                    RelayOverStore = store is null ? null : relayPass.AckedPerSecond / store.AckedPerSecond,
+                });
+                if (transportPass is not null)
+                {
+                    results.Add(transportPass);
+                }
+            }
+            if (store is not null)
+            {
+                results.Add(store);
+            }
+            return results;
         }
-        results.Insert(0, relay with
+        finally
         {
-            RelayOverTransport = transport.DeliveriesPerSecond > 0 && !spec.Idle ? relay.DeliveriesPerSecond / transport.DeliveriesPerSecond : null,
-            RelayOverStore = overStore,
-        });
-        return results;
+            dir.Delete(recursive: true);
+        }
     }
 
     /// <summary>The relay's settings plus those that make it require tokens from <paramref name="issuer"/>.</summary>
@@ -62,68 +99,53 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime)
         return settings;
     }
 
-    private async Task<RunResult> MeasureServerAsync(
-        RunSpec spec, string target, Func<string, Task<ServerProcess>> start, Func<string, string>? tokenFor)
+    private static async Task<RunResult> MeasurePassAsync(RunSpec spec, string target, ServerProcess server, Func<string, string>? tokenFor)
     {
-        var dir = Directory.CreateTempSubdirectory("relay-bench-");
+        double? rssPerConnection = null;
+        var rssBefore = server.RssMiB;
+        var generator = new LoadGenerator(spec, server.BaseUri)
+        {
+            TokenFor = tokenFor,
+            Connected = connected => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / connected : null,
+        };
+        var cpuBefore = server.CpuSeconds;
+        var generatorCpuBefore = ProcessStats.CpuSeconds(Environment.ProcessId);
+        GeneratorResult run;
         try
         {
-            await using var server = await start(dir.FullName);
-            if (tokenFor is not null)
-            {
-                await AuthProbe.RequireRefusalAsync(server.BaseUri);
-            }
-            await WarmUpAsync(spec, server.BaseUri, tokenFor);
-            double? rssPerConnection = null;
-            var rssBefore = server.RssMiB;
-            var generator = new LoadGenerator(spec, server.BaseUri)
-            {
-                TokenFor = tokenFor,
-                Connected = connected => rssPerConnection = spec.Idle ? (server.RssMiB - rssBefore) * 1024 / connected : null,
-            };
-            var cpuBefore = server.CpuSeconds;
-            var generatorCpuBefore = ProcessStats.CpuSeconds(Environment.ProcessId);
-            GeneratorResult run;
-            try
-            {
-                run = await generator.RunAsync();
-            }
-            catch (Exception ex)
-            {
-                return Describe(spec, target) with { Error = $"{ex.GetBaseException().Message}\n{server.Output}".Trim() };
-            }
-            return Describe(spec, target) with
-            {
-                Connected = run.Connected,
-                Sent = run.Sent,
-                Acked = run.Acked,
-                Failed = run.Failed,
-                Deliveries = run.Deliveries,
-                ExpectedDeliveries = run.ExpectedDeliveries,
-                SentPerSecond = run.SentPerSecond,
-                AckedPerSecond = run.AckedPerSecond,
-                DeliveriesPerSecond = run.DeliveriesPerSecond,
-                P50Ms = run.Tally.Latency.P50,
-                P90Ms = run.Tally.Latency.P90,
-                P99Ms = run.Tally.Latency.P99,
-                MaxMs = run.Tally.Latency.Max,
-                Lost = run.Tally.Lost,
-                Duplicated = run.Tally.Duplicated,
-                OutOfOrder = run.Tally.OutOfOrder,
-                Foreign = run.Tally.Foreign,
-                ServerCpuSeconds = server.CpuSeconds - cpuBefore,
-                GeneratorCpuSeconds = ProcessStats.CpuSeconds(Environment.ProcessId) - generatorCpuBefore,
-                ServerPeakRssMiB = server.PeakRssMiB,
-                Seconds = run.Seconds,
-                ConnectSeconds = generator.ConnectSeconds,
-                RssPerConnectionKiB = rssPerConnection,
-                Error = run.FirstError,
-            };
+            run = await generator.RunAsync();
         }
-        finally
+        catch (Exception ex)
         {
-            dir.Delete(recursive: true);
+            return Describe(spec, target) with { Error = $"{ex.GetBaseException().Message}\n{server.Output}".Trim() };
         }
+        return Describe(spec, target) with
+        {
+            Connected = run.Connected,
+            Sent = run.Sent,
+            Acked = run.Acked,
+            Failed = run.Failed,
+            Deliveries = run.Deliveries,
+            ExpectedDeliveries = run.ExpectedDeliveries,
+            SentPerSecond = run.SentPerSecond,
+            AckedPerSecond = run.AckedPerSecond,
+            DeliveriesPerSecond = run.DeliveriesPerSecond,
+            P50Ms = run.Tally.Latency.P50,
+            P90Ms = run.Tally.Latency.P90,
+            P99Ms = run.Tally.Latency.P99,
+            MaxMs = run.Tally.Latency.Max,
+            Lost = run.Tally.Lost,
+            Duplicated = run.Tally.Duplicated,
+            OutOfOrder = run.Tally.OutOfOrder,
+            Foreign = run.Tally.Foreign,
+            ServerCpuSeconds = server.CpuSeconds - cpuBefore,
+            GeneratorCpuSeconds = ProcessStats.CpuSeconds(Environment.ProcessId) - generatorCpuBefore,
+            ServerPeakRssMiB = server.PeakRssMiB,
+            Seconds = run.Seconds,
+            ConnectSeconds = generator.ConnectSeconds,
+            RssPerConnectionKiB = rssPerConnection,
+            Error = run.FirstError,
+        };
     }
 
     /// <summary>

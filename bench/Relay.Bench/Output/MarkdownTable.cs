@@ -3,13 +3,17 @@ using System.Text;
 
 namespace SignalRelay.Bench.Output;
 
-/// <summary>The results of a bench invocation as one Markdown table.</summary>
+/// <summary>
+/// The results of a bench invocation as one Markdown table: per scenario and target, the median of its measured
+/// passes (by deliveries/s, or ACKs/s where nothing is delivered), and for the relay the median and range of the
+/// rounds' ratios.
+/// </summary>
 public static class MarkdownTable
 {
     private static readonly string[] Header =
     [
-        "scenario", "target", "door", "agents", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-        "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
+        "scenario", "target", "door", "agents", "rounds", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms",
+        "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
     ];
 
     public static string Render(IEnumerable<RunResult> results)
@@ -17,20 +21,39 @@ public static class MarkdownTable
         var text = new StringBuilder();
         text.AppendLine("| " + string.Join(" | ", Header) + " |");
         text.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", Header.Length)));
-        foreach (var r in results)
+        foreach (var passes in results.GroupBy(r => (r.Scenario, r.Target)).Select(g => g.ToList()))
         {
+            var r = Median(passes, p => p.DeliveriesPerSecond > 0 ? p.DeliveriesPerSecond : p.AckedPerSecond);
             string[] cells =
             [
-                r.Scenario, r.Target, r.Door, Agents(r), Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
-                Ms(r.P50Ms), Ms(r.P90Ms), Ms(r.P99Ms), Ms(r.MaxMs), Int(r.Lost), Int(r.Duplicated), Int(r.OutOfOrder),
+                r.Scenario, r.Target, r.Door, Agents(r), r.Round is null ? "" : Int(passes.Count),
+                Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
+                Ms(r.P50Ms), Ms(r.P90Ms), Ms(r.P99Ms), Ms(r.MaxMs),
+                Int(passes.Sum(p => p.Lost)), Int(passes.Sum(p => p.Duplicated)), Int(passes.Sum(p => p.OutOfOrder)),
                 r.Target == "store" ? "-" : r.ServerCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.Target == "store" ? "-" : r.GeneratorCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
-                r.Target == "store" ? "-" : r.ServerPeakRssMiB.ToString("0", CultureInfo.InvariantCulture),
-                Ratio(r.RelayOverTransport), Ratio(r.RelayOverStore),
+                r.Target == "store" ? "-" : passes.Max(p => p.ServerPeakRssMiB).ToString("0", CultureInfo.InvariantCulture),
+                Ratios(passes.Select(p => p.RelayOverTransport)), Ratios(passes.Select(p => p.RelayOverStore)),
             ];
             text.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
         return text.ToString();
+    }
+
+    /// <summary>The middle pass by <paramref name="key"/> (the lower middle of an even count).</summary>
+    private static RunResult Median(List<RunResult> passes, Func<RunResult, double> key) =>
+        passes.OrderBy(key).ElementAt((passes.Count - 1) / 2);
+
+    /// <summary>"41 %" for one round; "41 % (38–44 %)" for the median and range of several.</summary>
+    private static string Ratios(IEnumerable<double?> values)
+    {
+        var ratios = values.OfType<double>().Order().ToList();
+        return ratios.Count switch
+        {
+            0 => "",
+            1 => Ratio(ratios[0]),
+            _ => $"{Ratio(ratios[(ratios.Count - 1) / 2])} ({Percent(ratios[0])}–{Ratio(ratios[^1])})",
+        };
     }
 
     /// <summary>The agents, or "connected/agents" when an idle run stopped connecting at its cap.</summary>
@@ -40,5 +63,6 @@ public static class MarkdownTable
     private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
     private static string Rate(double value) => value == 0 ? "-" : value.ToString("N0", CultureInfo.InvariantCulture);
     private static string Ms(double value) => value == 0 ? "-" : value.ToString("0.00", CultureInfo.InvariantCulture);
-    private static string Ratio(double? value) => value is { } v ? v.ToString("P0", CultureInfo.InvariantCulture) : "";
+    private static string Ratio(double value) => value.ToString("P0", CultureInfo.InvariantCulture);
+    private static string Percent(double value) => Math.Round(value * 100).ToString("0", CultureInfo.InvariantCulture);
 }
