@@ -30,11 +30,11 @@ public static class BenchCommand
             Console.Error.WriteLine($"The open-file limit could not be raised above {fileLimit}; runs with {connections} agents will fail to connect.");
         }
 
-        if (options.Rounds < 1)
+        if (options.Passes < 1)
         {
-            throw new ArgumentException("--rounds needs at least 1.");
+            throw new ArgumentException("--passes needs at least 1.");
         }
-        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup), options.Rounds);
+        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup), options.Passes);
         var all = new List<RunResult>();
         foreach (var spec in specs)
         {

@@ -30,9 +30,9 @@ public sealed class BenchOptions
 
     /// <summary>
     /// Measured passes per server: the relay's and the transport reference's alternate, and the table reports the
-    /// median pass and the median and range of the rounds' ratios. Idle runs make one pass.
+    /// median pass and the median and range of the pairs' ratios. Idle runs make one pass.
     /// </summary>
-    public int Rounds { get; set; } = 3;
+    public int Passes { get; set; } = 3;
 
     /// <summary>Also measure the transport and store references (default on).</summary>
     public bool References { get; set; } = true;

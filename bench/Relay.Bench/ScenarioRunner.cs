@@ -8,10 +8,10 @@ namespace SignalRelay.Bench;
 /// <summary>
 /// Measures one scenario against the relay and, unless told not to, the two references, and works out the ratios.
 /// The relay and the transport reference run side by side and take turns: after one warm-up each, their measured
-/// passes alternate (relay, transport, relay, transport, …) for the given number of rounds, so each round's ratio
-/// compares two passes a few seconds apart on the same machine.
+/// passes alternate (relay, transport, relay, transport, …) for the given number of passes each, so each pair's
+/// ratio compares two passes a few seconds apart on the same machine.
 /// </summary>
-public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int rounds)
+public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int passes)
 {
     /// <summary>What the bench changes in the relay's configuration (environment variables), and why.</summary>
     public static readonly IReadOnlyDictionary<string, string> RelaySettings = new Dictionary<string, string>
@@ -27,7 +27,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
 
     private const int WarmUpMessages = 5_000;
 
-    /// <summary>Every measured pass, in the order run: each round's relay pass carries that round's ratios.</summary>
+    /// <summary>Every measured pass, in the order run: each relay pass carries the ratios to its pair.</summary>
     public async Task<IReadOnlyList<RunResult>> RunAsync(RunSpec spec)
     {
         var dir = Directory.CreateTempSubdirectory("relay-bench-");
@@ -49,20 +49,20 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
                 await WarmUpAsync(transportSpec, transport.BaseUri, null);
             }
 
-            var passes = new List<(RunResult Relay, RunResult? Transport)>();
+            var pairs = new List<(RunResult Relay, RunResult? Transport)>();
             // An idle run connects 10,000 agents per pass; one pass is the measurement.
-            for (var round = 1; round <= (spec.Idle ? 1 : rounds); round++)
+            for (var pass = 1; pass <= (spec.Idle ? 1 : passes); pass++)
             {
-                var prefix = $"bench{round}";
+                var prefix = $"bench{pass}";
                 var relayPass = await MeasurePassAsync(spec with { AgentPrefix = prefix }, "relay", relay, tokenFor);
                 var transportPass = transport is null ? null
                     : await MeasurePassAsync(transportSpec with { AgentPrefix = prefix }, "transport", transport, null);
-                passes.Add((relayPass with { Round = round }, transportPass is null ? null : transportPass with { Round = round }));
+                pairs.Add((relayPass with { Pass = pass }, transportPass is null ? null : transportPass with { Pass = pass }));
             }
 
             var store = withReferences && !spec.Idle ? await MeasureStoreAsync(spec) : null;
             var results = new List<RunResult>();
-            foreach (var (relayPass, transportPass) in passes)
+            foreach (var (relayPass, transportPass) in pairs)
             {
                 results.Add(relayPass with
                 {

@@ -6,13 +6,13 @@ namespace SignalRelay.Bench.Output;
 /// <summary>
 /// The results of a bench invocation as one Markdown table: per scenario and target, the median of its measured
 /// passes (by deliveries/s, or ACKs/s where nothing is delivered), and for the relay the median and range of the
-/// rounds' ratios.
+/// ratios of its passes.
 /// </summary>
 public static class MarkdownTable
 {
     private static readonly string[] Header =
     [
-        "scenario", "target", "door", "agents", "rounds", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms",
+        "scenario", "target", "door", "agents", "passes", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms",
         "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
     ];
 
@@ -26,7 +26,7 @@ public static class MarkdownTable
             var r = Median(passes, p => p.DeliveriesPerSecond > 0 ? p.DeliveriesPerSecond : p.AckedPerSecond);
             string[] cells =
             [
-                r.Scenario, r.Target, r.Door, Agents(r), r.Round is null ? "" : Int(passes.Count),
+                r.Scenario, r.Target, r.Door, Agents(r), r.Pass is null ? "" : Int(passes.Count),
                 Rate(r.SentPerSecond), Rate(r.AckedPerSecond), Rate(r.DeliveriesPerSecond),
                 Ms(r.P50Ms), Ms(r.P90Ms), Ms(r.P99Ms), Ms(r.MaxMs),
                 Int(passes.Sum(p => p.Lost)), Int(passes.Sum(p => p.Duplicated)), Int(passes.Sum(p => p.OutOfOrder)),
@@ -44,7 +44,7 @@ public static class MarkdownTable
     private static RunResult Median(List<RunResult> passes, Func<RunResult, double> key) =>
         passes.OrderBy(key).ElementAt((passes.Count - 1) / 2);
 
-    /// <summary>"41 %" for one round; "41 % (38–44 %)" for the median and range of several.</summary>
+    /// <summary>"41 %" for one pass; "41 % (38–44 %)" for the median and range of several.</summary>
     private static string Ratios(IEnumerable<double?> values)
     {
         var ratios = values.OfType<double>().Order().ToList();

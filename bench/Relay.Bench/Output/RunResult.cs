@@ -23,8 +23,8 @@ public sealed record RunResult
     /// <summary>The relay required a token from every agent (the references never do).</summary>
     [JsonPropertyName("auth")] public bool Auth { get; init; }
 
-    /// <summary>Which of the alternating measured passes this is (1, 2, …); none for the store reference.</summary>
-    [JsonPropertyName("round")] public int? Round { get; init; }
+    /// <summary>Which of the server's alternating measured passes this is (1, 2, …); none for the store reference.</summary>
+    [JsonPropertyName("pass")] public int? Pass { get; init; }
 
     [JsonPropertyName("offered_rate")] public double OfferedRate { get; init; }
     [JsonPropertyName("sent")] public long Sent { get; init; }
@@ -55,7 +55,7 @@ public sealed record RunResult
     /// <summary>Idle runs: server memory growth from connecting, divided by the connections.</summary>
     [JsonPropertyName("rss_per_connection_kib")] public double? RssPerConnectionKiB { get; init; }
 
-    /// <summary>Relay deliveries/s over the transport reference's pass of the same round (broadcast and direct runs).</summary>
+    /// <summary>Relay deliveries/s over that of the transport reference's pass right after it (broadcast and direct runs).</summary>
     [JsonPropertyName("relay_over_transport")] public double? RelayOverTransport { get; init; }
 
     /// <summary>Relay ACKs/s (committed messages) over the store reference's rows/s, same run.</summary>
