@@ -5,8 +5,7 @@ namespace SignalRelay.Bench.Output;
 
 /// <summary>
 /// The results of a bench invocation as one Markdown table: per scenario and target, the median of its measured
-/// passes (by deliveries/s, or ACKs/s where nothing is delivered), and for the relay the median and range of the
-/// ratios of its passes.
+/// passes, and for the relay the median and range of the ratios of its passes.
 /// </summary>
 public static class MarkdownTable
 {
@@ -23,7 +22,7 @@ public static class MarkdownTable
         text.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", Header.Length)));
         foreach (var passes in results.GroupBy(r => (r.Scenario, r.Target)).Select(g => g.ToList()))
         {
-            var r = Median(passes, p => p.DeliveriesPerSecond > 0 ? p.DeliveriesPerSecond : p.AckedPerSecond);
+            var r = Median(passes, MedianKey);
             string[] cells =
             [
                 r.Scenario, r.Target, r.Door, Agents(r), r.Pass is null ? "" : Int(passes.Count),
@@ -39,6 +38,13 @@ public static class MarkdownTable
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// What a pass is ranked by: its p99 when the load was offered at a fixed rate (every pass then carries the
+    /// same messages per second), else its deliveries/s, or its ACKs/s where nothing is delivered.
+    /// </summary>
+    private static double MedianKey(RunResult r) =>
+        r.OfferedRate > 0 ? r.P99Ms : r.DeliveriesPerSecond > 0 ? r.DeliveriesPerSecond : r.AckedPerSecond;
 
     /// <summary>The middle pass by <paramref name="key"/> (the lower middle of an even count).</summary>
     private static RunResult Median(List<RunResult> passes, Func<RunResult, double> key) =>
