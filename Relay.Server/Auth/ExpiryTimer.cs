@@ -2,8 +2,9 @@ namespace SignalRelay.Server.Auth;
 
 /// <summary>
 /// Runs a callback once a credential's deadline passes; presenting a fresh credential moves the deadline.
-/// The hub ends its session with it because SignalR's own CloseOnAuthenticationExpiration fixes the
-/// deadline at the handshake and cannot be moved on a live connection.
+/// Both doors end their sessions with it: a raw socket on a token's expiry, and the hub too, because SignalR's
+/// own CloseOnAuthenticationExpiration fixes the deadline at the handshake and cannot be moved on a live
+/// connection.
 /// </summary>
 public sealed class ExpiryTimer : IDisposable
 {

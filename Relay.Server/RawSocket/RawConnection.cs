@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
 using SignalRelay.Server.RawSocket.Dialects;
@@ -121,7 +122,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 
         var responses = new ResponseChain(session, dialect);
-        using var expiry = new TokenExpiry(session, door.Clock);
+        using var expiry = new ExpiryTimer(() => session.End(RawErrors.TokenExpired), door.Clock);
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var pump = Task.CompletedTask;
         var ending = RawErrors.ConnectionLost;
@@ -163,7 +164,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 
     /// <summary>Frames in, until the peer closes, says GOODBYE, breaks a fatal rule, or the session ends.</summary>
     private async Task<RelayError> ReceiveAsync(
-        FrameReader reader, RawSession session, IConversation conversation, ResponseChain responses, TokenExpiry expiry, CancellationToken ct)
+        FrameReader reader, RawSession session, IConversation conversation, ResponseChain responses, ExpiryTimer expiry, CancellationToken ct)
     {
         var dialect = session.Dialect;
         while (true)
@@ -217,7 +218,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     }
 
     /// <summary>A later auth frame: a fresh token for the same agent moves the expiry; a failed one ends the session.</summary>
-    private async Task<RelayError?> RefreshAsync(JsonElement frame, RawSession session, TokenExpiry expiry, CancellationToken ct)
+    private async Task<RelayError?> RefreshAsync(JsonElement frame, RawSession session, ExpiryTimer expiry, CancellationToken ct)
     {
         var token = FrameFields.RequiredString(frame, "token");
         AgentIdentity refreshed;

@@ -53,10 +53,9 @@ public sealed class SqliteMessageStore(
             throw new InvalidOperationException("The store is not initialized.");
         }
 
-        var results = new AppendResult[batch.Count];
-        await _writeTurn.WaitAsync(ct);
-        try
+        return await InWriteTurnAsync<IReadOnlyList<AppendResult>>(async () =>
         {
+            var results = new AppendResult[batch.Count];
             await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
             _findExisting.Transaction = tx;
             for (var i = 0; i < batch.Count; i++)
@@ -68,12 +67,8 @@ public sealed class SqliteMessageStore(
                     : await FindExistingAsync(e, ct);
             }
             await tx.CommitAsync(ct);
-        }
-        finally
-        {
-            _writeTurn.Release();
-        }
-        return results;
+            return results;
+        }, ct);
     }
 
     private async Task<AppendResult> FindExistingAsync(Envelope e, CancellationToken ct)

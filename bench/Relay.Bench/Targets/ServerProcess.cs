@@ -5,19 +5,24 @@ using System.Text.RegularExpressions;
 namespace SignalRelay.Bench.Targets;
 
 /// <summary>
-/// A server the bench measures, run as a child process so its CPU seconds and peak RSS are its own.
-/// Listens on a free loopback port; killed on dispose.
+/// A server run as a child process, so its CPU seconds and peak RSS are its own: the relay, the bench's
+/// transport reference, or (for the tests) the relay with whatever arguments a test needs. It is ready once it
+/// logs where it listens; its output is kept; it is killed on dispose.
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
+    private const string LoopbackUrls = "http://127.0.0.1:0";
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ServerProcess(Process process) => _process = process;
 
-    public Uri BaseUri => _listening.Task.Result;
+    public Uri BaseUri => _listening.Task.IsCompletedSuccessfully ? _listening.Task.Result : throw new InvalidOperationException("Not listening yet.");
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
     public double CpuSeconds => ProcessStats.CpuSeconds(Pid);
     public double PeakRssMiB => ProcessStats.PeakRssMiB(Pid);
     public double RssMiB => ProcessStats.RssMiB(Pid);
@@ -30,13 +35,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The relay from the build output beside the bench, with a fresh database and the bench's settings.</summary>
     public static Task<ServerProcess> StartRelayAsync(string databasePath, IReadOnlyDictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Relay.Server.dll"));
+        var start = RelayStartInfo();
         start.Environment["DB_PATH"] = databasePath;
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
         }
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(LoopbackUrls);
         return StartAsync(start);
     }
 
@@ -50,13 +56,22 @@ public sealed partial class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
         }
         start.ArgumentList.Add(BenchCommand.ServeTransport);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(LoopbackUrls);
         return StartAsync(start);
     }
 
-    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
+    /// <summary><c>dotnet Relay.Server.dll</c> from the build output beside this assembly, with no arguments yet.</summary>
+    public static ProcessStartInfo RelayStartInfo()
     {
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Relay.Server.dll"));
+        return start;
+    }
+
+    /// <summary>Starts <paramref name="start"/> and waits until the server logs where it listens.</summary>
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
+    {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
@@ -82,6 +97,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken ct)
+    {
+        await _process.WaitForExitAsync(ct);
+        return _process.ExitCode;
+    }
+
     private void OnLine(string? line)
     {
         if (line is null)
@@ -90,17 +112,18 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
         lock (_output)
         {
-            // Keep the start-up lines and the last errors, not everything a long run prints.
+            // A long run prints a lot: keep the last 32–64 KiB.
             if (_output.Length > 64 * 1024) _output.Remove(0, 32 * 1024);
             _output.AppendLine(line);
         }
         if (ListeningLine().Match(line) is { Success: true } match)
         {
-            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+            // A server bound to every interface is reached on loopback.
+            _listening.TrySetResult(new Uri(match.Groups[1].Value.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1")));
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex ListeningLine();
 
     public async ValueTask DisposeAsync()

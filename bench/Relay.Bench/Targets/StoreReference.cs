@@ -41,7 +41,6 @@ public static class StoreReference
         var batch = Math.Clamp(spec.Agents * spec.Window, 1, maxBatch);
         var rows = (long)spec.Agents * spec.MessagesPerAgent;
         var clock = Stopwatch.StartNew();
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long written = 0;
         while (written < rows)
         {
@@ -63,8 +62,7 @@ public static class StoreReference
             await tx.CommitAsync();
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        return new StoreResult(written, written / seconds, batch, cpu);
+        return new StoreResult(written, written / seconds, batch);
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql)
@@ -75,4 +73,4 @@ public static class StoreReference
     }
 }
 
-public sealed record StoreResult(long Rows, double RowsPerSecond, int BatchSize, double CpuSeconds);
+public sealed record StoreResult(long Rows, double RowsPerSecond, int BatchSize);
