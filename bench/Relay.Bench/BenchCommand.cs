@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using SignalRelay.Bench.Measure;
 using SignalRelay.Bench.Output;
 using SignalRelay.Bench.Targets;
 
@@ -19,6 +20,7 @@ public static class BenchCommand
             return 0;
         }
 
+        GeneratorSockets.CompleteInline();
         var options = new BenchOptions();
         new ConfigurationBuilder().AddCommandLine(args).Build().Bind(options);
         var specs = options.Specs();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using SignalRelay.Bench.Measure;
 
 namespace SignalRelay.Bench.Targets;
 
@@ -77,6 +78,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.UseShellExecute = false;
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment.Remove("ASPNETCORE_URLS");
+        GeneratorSockets.LeaveOut(start);
 
         var server = new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start."));
         server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
