@@ -85,8 +85,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        server._process.EnableRaisingEvents = true;
-        server._process.Exited += (_, _) => server._listening.TrySetException(new InvalidOperationException($"The server exited early:\n{server.Output}"));
+        _ = server.FailIfItExitsAsync();
         try
         {
             await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -97,6 +96,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
             throw new TimeoutException($"The server did not start listening:\n{server.Output}");
         }
         return server;
+    }
+
+    // WaitForExitAsync returns only once the redirected output has been read to its end, so the error carries
+    // what the server printed before it stopped (the Exited event can come before those last lines).
+    private async Task FailIfItExitsAsync()
+    {
+        await _process.WaitForExitAsync();
+        _listening.TrySetException(new InvalidOperationException($"The server exited early:\n{Output}"));
     }
 
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
