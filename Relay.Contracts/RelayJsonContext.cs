@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace SignalRelay.Contracts;
 
-/// <summary>Source-generated serializers for every contract type.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>
+/// Source-generated serializers for every contract type. The relay's doors read frames at most 64 levels deep
+/// (the readers' default); a list of envelopes wraps such content in two more, so this allows 128.
+/// </summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = 128)]
 [JsonSerializable(typeof(Envelope))]
 [JsonSerializable(typeof(Envelope[]))]
 [JsonSerializable(typeof(SendRequest))]

@@ -48,6 +48,12 @@ public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEve
 
 public sealed record NoticeOut(RelayError Error) : Outbound;
 
+/// <summary>
+/// The end of a replay: the session has been sent everything up to <paramref name="Seq"/> that it should see
+/// (or told what was skipped), so its cursor moves there. Nothing is written.
+/// </summary>
+public sealed record CaughtUpOut(long Seq) : Outbound;
+
 /// <summary>Indexes of the per-format encoding cache in <see cref="SharedOut{T}"/>.</summary>
 public static class EncodingSlots
 {

@@ -49,12 +49,20 @@ public sealed class RelayBus(
         return store.HistoryAsync(viewer, query, limit, ct);
     }
 
-    private Envelope Validate(string from, SendRequest request)
+    private Envelope Validate(string from, SendRequest? request)
     {
+        if (request is null)
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, "A send needs a message object.");
+        }
         var id = string.IsNullOrEmpty(request.Id) ? Guid.NewGuid().ToString("N") : request.Id;
         if (id.Length > _limits.MaxMessageIdLength)
         {
             throw new RelayException(ErrorCodes.InvalidMessage, $"Message id is longer than {_limits.MaxMessageIdLength} characters.");
+        }
+        if (JsonText.HasLoneSurrogate(id) || JsonText.HasLoneSurrogate(request.Content))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
         }
         if (request.To is not null && !AgentIds.IsValid(request.To, _limits.MaxAgentIdLength))
         {

@@ -137,10 +137,24 @@ public abstract class RelaySession
 
     private async ValueTask WriteTrackedAsync(Outbound item, CancellationToken ct)
     {
-        await WriteAsync(item, ct);
-        if (item is EnvelopeOut e && e.Envelope.Seq > _lastDeliveredSeq)
+        if (item is CaughtUpOut caughtUp)
         {
-            Volatile.Write(ref _lastDeliveredSeq, e.Envelope.Seq);
+            MoveCursor(caughtUp.Seq);
+            return;
+        }
+        await WriteAsync(item, ct);
+        if (item is EnvelopeOut e)
+        {
+            MoveCursor(e.Envelope.Seq);
+        }
+    }
+
+    // Only the writer moves the cursor.
+    private void MoveCursor(long seq)
+    {
+        if (seq > _lastDeliveredSeq)
+        {
+            Volatile.Write(ref _lastDeliveredSeq, seq);
         }
     }
 

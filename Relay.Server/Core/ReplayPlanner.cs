@@ -7,7 +7,9 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// What a newly registered session is sent before live traffic: the presence of everyone online,
-/// a notice when retention or the replay cap cost it messages, then what it missed, oldest first.
+/// a notice when retention or the replay cap cost it messages, then what it missed, oldest first. Its
+/// cursor then moves to the head of the bus at registration, even when none of that was for it: a new
+/// agent that reconnects must not be sent the broadcasts from before it existed.
 /// </summary>
 public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> options)
 {
@@ -19,7 +21,15 @@ public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> op
         {
             yield return new PresenceOut(presence);
         }
+        await foreach (var item in BacklogAsync(registration, ct))
+        {
+            yield return item;
+        }
+        yield return new CaughtUpOut(registration.Range.UpTo);
+    }
 
+    private async IAsyncEnumerable<Outbound> BacklogAsync(Registration registration, [EnumeratorCancellation] CancellationToken ct)
+    {
         var range = registration.Range;
         if (range.UpTo <= Math.Min(range.DirectsAfter, range.BroadcastsAfter))
         {

@@ -142,6 +142,10 @@ public sealed class SessionRegistry(TimeProvider clock)
     /// <summary>Replaces the agent's metadata and tells everyone else.</summary>
     public void Announce(RelaySession session, JsonElement? metadata)
     {
+        if (metadata is { } given && JsonText.HasLoneSurrogate(given))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
+        }
         lock (_gate)
         {
             session.Metadata = metadata;

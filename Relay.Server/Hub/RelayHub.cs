@@ -97,7 +97,17 @@ public sealed class RelayHub(
     public void Heartbeat() => registry.Touch(Session);
 
     /// <summary>Replaces this agent's metadata and tells everyone.</summary>
-    public void Announce(JsonElement? metadata) => registry.Announce(Session, metadata);
+    public void Announce(JsonElement? metadata)
+    {
+        try
+        {
+            registry.Announce(Session, metadata);
+        }
+        catch (RelayException ex)
+        {
+            throw Refusal(ex);
+        }
+    }
 
     /// <summary>
     /// Relays each item of a client stream as a <c>stream</c> envelope, then a <c>turn_end</c>;
@@ -138,7 +148,9 @@ public sealed class RelayHub(
         }
         catch (RelayException ex)
         {
-            throw new HubException($"{ex.Error.Code}: {ex.Error.Message}");
+            throw Refusal(ex);
         }
     }
+
+    private static HubException Refusal(RelayException ex) => new($"{ex.Error.Code}: {ex.Error.Message}");
 }

@@ -3,6 +3,7 @@ using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
+using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.Identity;
 
@@ -84,8 +85,21 @@ public sealed class AgentIdentityResolver(
                 $"Agent id must be 1 to {max} characters, without control characters or surrounding spaces.",
                 recoverable: false);
         }
+        if (IsRelayName(claimed!))
+        {
+            throw new RelayException(RelayNameTaken(claimed!) with { Recoverable = false });
+        }
         return claimed!;
     }
+
+    /// <summary>The names the relay signs its own frames with in the raw dialects; no agent may take them.</summary>
+    public static bool IsRelayName(string agent) => agent is V03Frames.RelaySender or MeshFrames.RelaySender;
+
+    public static RelayError RelayNameTaken(string agent) => new()
+    {
+        Code = ErrorCodes.InvalidAgentId,
+        Message = $"'{agent}' is the relay's own name; pick another.",
+    };
 
     /// <summary>The agent named by the token the upgrade request carried (header or query), already validated by the bearer handler.</summary>
     private string UpgradeAgent(HttpContext http) =>

@@ -70,7 +70,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             Identification claim;
             try
             {
-                using var document = JsonDocument.Parse(reader.Payload);
+                using var document = Parse(reader.Payload);
                 var frame = RequireObject(document.RootElement);
                 dialect ??= door.Dialects.Detect(frame);
                 var type = FrameFields.RequiredString(frame, dialect.TypeField);
@@ -80,9 +80,9 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
                 }
                 claim = dialect.Identify(frame, type);
-                if (claim.Agent is V03Frames.RelaySender or MeshFrames.RelaySender)
+                if (AgentIdentityResolver.IsRelayName(claim.Agent))
                 {
-                    throw new RelayException(ErrorCodes.InvalidAgentId, $"'{claim.Agent}' is the relay's own name; pick another.");
+                    throw new RelayException(AgentIdentityResolver.RelayNameTaken(claim.Agent));
                 }
             }
             catch (JsonException)
@@ -188,7 +188,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 
             try
             {
-                using var document = JsonDocument.Parse(reader.Payload);
+                using var document = Parse(reader.Payload);
                 var frame = RequireObject(document.RootElement);
                 var type = FrameFields.RequiredString(frame, dialect.TypeField);
                 if (dialect.IsAuth(type))
@@ -237,6 +237,9 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         expiry.Set(refreshed.ExpiresAt);
         return null;
     }
+
+    private static JsonDocument Parse(ReadOnlyMemory<byte> payload) =>
+        JsonText.HasLoneSurrogate(payload.Span) ? throw new RelayException(RawErrors.LoneSurrogate) : JsonDocument.Parse(payload);
 
     private static JsonElement RequireObject(JsonElement frame) =>
         frame.ValueKind == JsonValueKind.Object ? frame : throw new RelayException(RawErrors.NotAnObject);

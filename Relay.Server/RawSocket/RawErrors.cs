@@ -1,4 +1,5 @@
 using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.RawSocket;
 
@@ -9,6 +10,12 @@ public static class RawErrors
     {
         Code = ErrorCodes.MalformedJson,
         Message = "The frame is not valid JSON; it was ignored.",
+    };
+
+    public static readonly RelayError LoneSurrogate = new()
+    {
+        Code = ErrorCodes.InvalidMessage,
+        Message = JsonText.LoneSurrogateMessage,
     };
 
     public static readonly RelayError NotAnObject = new()

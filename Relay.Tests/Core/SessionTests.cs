@@ -59,10 +59,24 @@ public sealed class SessionTests
         await using var relay = await TestRelay.StartAsync();
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(relay.WebSocketUri(HubProtocol.Path), CancellationToken.None);
-        await SendHandshakeAsync(socket);
+        await HubWire.SendHandshakeAsync(socket);
 
-        var text = await ReadUntilCloseAsync(socket);
+        var text = await HubWire.ReadUntilCloseAsync(socket);
         Assert.That(text, Does.Contain("\"type\":7").And.Contain("agent"), "a SignalR close message naming the missing agent parameter");
+    }
+
+    [TestCase("relay")]
+    [TestCase("relay_server")]
+    public async Task The_hub_refuses_the_relays_own_names(string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri($"{HubProtocol.Path}?agent={name}"), CancellationToken.None);
+        await HubWire.SendHandshakeAsync(socket);
+
+        var text = await HubWire.ReadUntilCloseAsync(socket);
+        Assert.That(text, Does.Contain("\"type\":7").And.Contain("own name"));
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
     }
 
     /// <summary>A SignalR client that completes the handshake and then never reads again.</summary>
@@ -71,28 +85,9 @@ public sealed class SessionTests
         var socket = new ClientWebSocket();
         socket.Options.SetBuffer(1024, 1024);
         await socket.ConnectAsync(relay.WebSocketUri($"{HubProtocol.Path}?agent={agent}"), CancellationToken.None);
-        await SendHandshakeAsync(socket);
+        await HubWire.SendHandshakeAsync(socket);
         var buffer = new byte[1024];
         await socket.ReceiveAsync(buffer, CancellationToken.None);
         return socket;
-    }
-
-    private static Task SendHandshakeAsync(ClientWebSocket socket) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e"), WebSocketMessageType.Text, true, CancellationToken.None);
-
-    private static async Task<string> ReadUntilCloseAsync(ClientWebSocket socket)
-    {
-        using var cts = new CancellationTokenSource(Wait.Default);
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, cts.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return text.ToString();
-            }
-            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-        }
     }
 }

@@ -27,6 +27,24 @@ public sealed class OfflineReplayTests
     }
 
     [Test]
+    public async Task A_new_agent_that_comes_back_is_not_sent_the_broadcasts_from_before_it_first_came()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await sender.BroadcastAsync(Json.Of("before"), "before");
+        var first = await V03Async(relay, "newcomer");
+        await first.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+        await first.ClosedWithinAsync();
+        await first.DisposeAsync();
+        await UntilOnlineAsync(relay, "newcomer", online: false);
+
+        await sender.BroadcastAsync(Json.Of("missed"), "missed");
+
+        await using var again = await V03Async(relay, "newcomer");
+        Assert.That((await again.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("missed"));
+    }
+
+    [Test]
     public async Task A_mesh_agent_announcing_itself_again_gets_what_it_missed_in_order()
     {
         await using var relay = await TestRelay.StartAsync();

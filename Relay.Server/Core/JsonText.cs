@@ -1,0 +1,62 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// Whether JSON text is also well-formed Unicode. A <c>\u</c> escape may name one half of a surrogate pair on
+/// its own: valid JSON, but no text, and System.Text.Json refuses to write it back out. A message or metadata
+/// holding one would be stored and then fail every connection it was sent to, on every replay.
+/// </summary>
+public static class JsonText
+{
+    public const string LoneSurrogateMessage =
+        "A string holds half of a UTF-16 surrogate pair on its own (a lone \\uD800-\\uDFFF escape), which is not text; it was refused.";
+
+    /// <summary>True when a string or property name in <paramref name="utf8"/> escapes an unpaired surrogate.</summary>
+    public static bool HasLoneSurrogate(ReadOnlySpan<byte> utf8)
+    {
+        // Only an escape can make one (the bytes themselves are checked UTF-8), and most frames have no \u at all.
+        if (utf8.IndexOf("\\u"u8) < 0)
+        {
+            return false;
+        }
+        var reader = new Utf8JsonReader(utf8);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    // Unescaping is what refuses an unpaired surrogate.
+                    reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+        return false;
+    }
+
+    public static bool HasLoneSurrogate(JsonElement value) =>
+        value.ValueKind != JsonValueKind.Undefined && HasLoneSurrogate(JsonMarshal.GetRawUtf8Value(value));
+
+    /// <summary>True when <paramref name="text"/> has a surrogate without its other half (a .NET string may).</summary>
+    public static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace SignalRelay.Tests.Infrastructure;
+
+/// <summary>
+/// The hub's JSON protocol spoken by hand over a plain WebSocket, for what the typed client would never send:
+/// a null argument, or a string escape that is not text.
+/// </summary>
+public sealed class HubWire : IAsyncDisposable
+{
+    private const char Separator = '\u001e';
+
+    private readonly ClientWebSocket _socket = new();
+    private readonly Queue<string> _received = new();
+    private int _lastInvocation;
+
+    public static async Task<HubWire> ConnectAsync(TestRelay relay, string agent)
+    {
+        var wire = new HubWire();
+        await wire._socket.ConnectAsync(relay.WebSocketUri($"{HubProtocol.Path}?agent={Uri.EscapeDataString(agent)}"), CancellationToken.None);
+        await SendHandshakeAsync(wire._socket);
+        var answer = await wire.NextAsync();
+        Assert.That(answer, Is.EqualTo("{}"), "the hub accepted the handshake");
+        return wire;
+    }
+
+    /// <summary>Invokes <paramref name="target"/> with <paramref name="arguments"/> (JSON text, as sent); returns the completion's error, or null.</summary>
+    public async Task<string?> InvokeAsync(string target, string arguments)
+    {
+        var id = (++_lastInvocation).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await _socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":[{{arguments}}]}{{Separator}}"""),
+            WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        while (true)
+        {
+            var message = await NextAsync();
+            using var parsed = JsonDocument.Parse(message);
+            var root = parsed.RootElement;
+            var type = root.GetProperty("type").GetInt32();
+            if (type == 7)
+            {
+                Assert.Fail($"The hub closed the connection: {message}");
+            }
+            if (type == 3 && root.GetProperty("invocationId").GetString() == id)
+            {
+                return root.TryGetProperty("error", out var error) ? error.GetString() : null;
+            }
+        }
+    }
+
+    public static Task SendHandshakeAsync(ClientWebSocket socket) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"protocol":"json","version":1}{{Separator}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>Everything the hub sent until it closed the connection.</summary>
+    public static async Task<string> ReadUntilCloseAsync(ClientWebSocket socket)
+    {
+        using var cts = new CancellationTokenSource(Wait.Default);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return text.ToString();
+            }
+            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+    }
+
+    private async Task<string> NextAsync()
+    {
+        using var cts = new CancellationTokenSource(Wait.Default);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (_received.Count == 0)
+        {
+            var result = await _socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                Assert.Fail($"The hub closed the connection ({_socket.CloseStatus}: {_socket.CloseStatusDescription}).");
+            }
+            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            var whole = text.ToString();
+            var last = whole.LastIndexOf(Separator);
+            if (last < 0)
+            {
+                continue;
+            }
+            foreach (var message in whole[..last].Split(Separator))
+            {
+                _received.Enqueue(message);
+            }
+            text.Clear().Append(whole[(last + 1)..]);
+        }
+        return _received.Dequeue();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var cts = new CancellationTokenSource(Wait.Default);
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+        }
+        _socket.Dispose();
+    }
+}
