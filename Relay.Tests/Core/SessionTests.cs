@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 
 namespace SignalRelay.Tests.Core;
 
@@ -57,11 +56,8 @@ public sealed class SessionTests
     public async Task Connecting_to_the_hub_without_an_agent_id_is_refused_with_a_clear_message()
     {
         await using var relay = await TestRelay.StartAsync();
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(HubProtocol.Path), CancellationToken.None);
-        await HubWire.SendHandshakeAsync(socket);
 
-        var text = await HubWire.ReadUntilCloseAsync(socket);
+        var text = await HubWire.RefusalAsync(relay, HubProtocol.Path);
         Assert.That(text, Does.Contain("\"type\":7").And.Contain("agent"), "a SignalR close message naming the missing agent parameter");
     }
 
@@ -70,11 +66,8 @@ public sealed class SessionTests
     public async Task The_hub_refuses_the_relays_own_names(string name)
     {
         await using var relay = await TestRelay.StartAsync();
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri($"{HubProtocol.Path}?agent={name}"), CancellationToken.None);
-        await HubWire.SendHandshakeAsync(socket);
 
-        var text = await HubWire.ReadUntilCloseAsync(socket);
+        var text = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent={name}");
         Assert.That(text, Does.Contain("\"type\":7").And.Contain("own name"));
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
     }

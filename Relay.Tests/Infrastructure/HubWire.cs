@@ -14,6 +14,8 @@ public sealed class HubWire : IAsyncDisposable
 
     private readonly ClientWebSocket _socket = new();
     private readonly Queue<string> _received = new();
+    // The start of a message whose separator has not arrived yet.
+    private readonly StringBuilder _partial = new();
     private int _lastInvocation;
 
     public static async Task<HubWire> ConnectAsync(TestRelay relay, string agent)
@@ -52,9 +54,12 @@ public sealed class HubWire : IAsyncDisposable
     public static Task SendHandshakeAsync(ClientWebSocket socket) =>
         socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"protocol":"json","version":1}{{Separator}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    /// <summary>Everything the hub sent until it closed the connection.</summary>
-    public static async Task<string> ReadUntilCloseAsync(ClientWebSocket socket)
+    /// <summary>Connects to <paramref name="path"/> (the hub's, with its query), shakes hands and returns everything the hub sent until it closed the connection.</summary>
+    public static async Task<string> RefusalAsync(TestRelay relay, string path)
     {
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(path), CancellationToken.None);
+        await SendHandshakeAsync(socket);
         using var cts = new CancellationTokenSource(Wait.Default);
         var text = new StringBuilder();
         var buffer = new byte[4096];
@@ -72,7 +77,6 @@ public sealed class HubWire : IAsyncDisposable
     private async Task<string> NextAsync()
     {
         using var cts = new CancellationTokenSource(Wait.Default);
-        var text = new StringBuilder();
         var buffer = new byte[4096];
         while (_received.Count == 0)
         {
@@ -81,8 +85,8 @@ public sealed class HubWire : IAsyncDisposable
             {
                 Assert.Fail($"The hub closed the connection ({_socket.CloseStatus}: {_socket.CloseStatusDescription}).");
             }
-            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-            var whole = text.ToString();
+            _partial.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            var whole = _partial.ToString();
             var last = whole.LastIndexOf(Separator);
             if (last < 0)
             {
@@ -92,7 +96,7 @@ public sealed class HubWire : IAsyncDisposable
             {
                 _received.Enqueue(message);
             }
-            text.Clear().Append(whole[(last + 1)..]);
+            _partial.Clear().Append(whole[(last + 1)..]);
         }
         return _received.Dequeue();
     }
