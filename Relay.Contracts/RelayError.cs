@@ -13,6 +13,9 @@ public sealed record RelayError
 
     /// <summary>With <c>RESUME_TOO_OLD</c>: the oldest seq the relay still holds.</summary>
     [JsonPropertyName("oldest_seq")] public long? OldestSeq { get; init; }
+
+    /// <summary>On the raw doors: the id of the frame refused, when it named one, so the agent knows what to resend.</summary>
+    [JsonPropertyName("message_id")] public string? MessageId { get; init; }
 }
 
 public static class ErrorCodes

@@ -32,6 +32,25 @@ public static class FrameFields
                 : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string or an integer.")
             : OptionalString(frame, name);
 
+    /// <summary>
+    /// The frame's id as <see cref="OptionalId"/> reads it, for naming the frame in an error: null when it has none,
+    /// one of the wrong type, or one longer than <paramref name="maxLength"/> (not worth echoing).
+    /// </summary>
+    public static string? IdOrNull(JsonElement frame, string name, int maxLength)
+    {
+        if (!frame.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+        var id = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number when value.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
+            _ => null,
+        };
+        return id is { Length: > 0 } && id.Length <= maxLength ? id : null;
+    }
+
     /// <summary>A client timestamp kept as given: a string as is, a number as its text.</summary>
     public static string? OptionalTimestamp(JsonElement frame, string name) =>
         frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number

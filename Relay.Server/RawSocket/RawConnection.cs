@@ -186,10 +186,12 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
             }
 
+            string? id = null;
             try
             {
                 using var document = Parse(reader.Payload);
                 var frame = RequireObject(document.RootElement);
+                id = FrameFields.IdOrNull(frame, dialect.IdField, door.Limits.MaxMessageIdLength);
                 var type = FrameFields.RequiredString(frame, dialect.TypeField);
                 if (dialect.IsAuth(type))
                 {
@@ -200,7 +202,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
                 }
                 RequireSender(frame, session);
-                if (conversation.Handle(frame, type) == FrameAction.Goodbye)
+                if (conversation.Handle(frame, type, id) == FrameAction.Goodbye)
                 {
                     await responses.Completion;
                     return RawErrors.Goodbye;
@@ -212,7 +214,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             }
             catch (RelayException ex)
             {
-                responses.Error(ex.Error);
+                responses.Error(ex.Error with { MessageId = id });
             }
         }
     }

@@ -25,8 +25,11 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
 
     public void Error(RelayError error) => Send(dialect.EncodeError(error));
 
-    /// <summary>Queues <paramref name="reply"/>'s frame (if any) once <paramref name="work"/> is done; a refusal becomes an error frame.</summary>
-    public void After<T>(Task<T> work, Func<T, byte[]?> reply) => Then(ReplyAsync(work, reply));
+    /// <summary>
+    /// Queues <paramref name="reply"/>'s frame (if any) once <paramref name="work"/> is done; a refusal becomes an
+    /// error frame naming <paramref name="messageId"/>.
+    /// </summary>
+    public void After<T>(Task<T> work, Func<T, byte[]?> reply, string? messageId = null) => Then(ReplyAsync(work, reply), messageId);
 
     /// <summary>Like <see cref="After{T}"/>, but the work starts only once every earlier reply is queued, so a read sees the writes before it.</summary>
     public void AfterPrevious<T>(Func<Task<T>> start, Func<T, byte[]?> reply) => _tail = DeferredAsync(_tail, start, reply);
@@ -34,12 +37,12 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     private static async Task<byte[]?> ReplyAsync<T>(Task<T> work, Func<T, byte[]?> reply) => reply(await work);
 
     // Called only from the connection's receive loop, so _tail has a single writer.
-    private void Then(Task<byte[]?> next) => _tail = ChainAsync(_tail, next);
+    private void Then(Task<byte[]?> next, string? messageId = null) => _tail = ChainAsync(_tail, next, messageId);
 
-    private async Task ChainAsync(Task previous, Task<byte[]?> next)
+    private async Task ChainAsync(Task previous, Task<byte[]?> next, string? messageId)
     {
         await previous;
-        await QueueAsync(next);
+        await QueueAsync(next, messageId);
     }
 
     private async Task DeferredAsync<T>(Task previous, Func<Task<T>> start, Func<T, byte[]?> reply)
@@ -54,10 +57,10 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
         {
             work = Task.FromException<T>(ex);
         }
-        await QueueAsync(ReplyAsync(work, reply));
+        await QueueAsync(ReplyAsync(work, reply), messageId: null);
     }
 
-    private async Task QueueAsync(Task<byte[]?> next)
+    private async Task QueueAsync(Task<byte[]?> next, string? messageId)
     {
         byte[]? frame;
         try
@@ -66,7 +69,7 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
         }
         catch (RelayException ex)
         {
-            frame = dialect.EncodeError(ex.Error);
+            frame = dialect.EncodeError(ex.Error with { MessageId = messageId });
         }
         catch (OperationCanceledException) when (session.IsClosed)
         {
@@ -74,7 +77,7 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
         }
         catch (Exception)
         {
-            frame = dialect.EncodeError(Internal);
+            frame = dialect.EncodeError(Internal with { MessageId = messageId });
         }
         if (frame is not null)
         {

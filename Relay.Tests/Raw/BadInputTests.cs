@@ -96,7 +96,7 @@ public sealed class BadInputTests
     }
 
     [Test]
-    public async Task A_missing_required_field_gets_MISSING_FIELD_naming_it()
+    public async Task A_missing_required_field_gets_MISSING_FIELD_naming_it_and_the_frames_id()
     {
         await using var relay = await TestRelay.StartAsync();
         await using var v = await V03Async(relay, "vee");
@@ -104,7 +104,7 @@ public sealed class BadInputTests
         await using var nameless = await RawSocketClient.ConnectAsync(relay);
 
         await v.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"no-content","sender":"vee"}""");
-        await mesh.SendAsync("""{"type":"direct","from":"em","data":"to whom?"}""");
+        await mesh.SendAsync("""{"type":"direct","from":"em","id":7,"data":"to whom?"}""");
         await nameless.SendAsync("""{"protocol_version":"0.3","message_type":"HELLO"}""");
 
         Assert.Multiple(async () =>
@@ -112,14 +112,34 @@ public sealed class BadInputTests
             var noContent = await v.NextOfAsync("message_type", "ERROR");
             Assert.That(noContent.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
             Assert.That(noContent.Str("error_message"), Does.Contain("content"));
+            Assert.That(noContent.Str("message_id"), Is.EqualTo("no-content"));
             var noTo = await mesh.NextOfAsync("type", "error");
             Assert.That(noTo.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
             Assert.That(noTo.GetProperty("data").Str("message"), Does.Contain("'to'"));
+            Assert.That(noTo.GetProperty("data").Str("id"), Is.EqualTo("7"), "a numeric id is named as its text");
             var noSender = await nameless.NextAsync();
             Assert.That(noSender.ErrorCode(), Is.EqualTo("MISSING_FIELD"));
             Assert.That(noSender.Str("error_message"), Does.Contain("sender"));
+            Assert.That(noSender.TryGetProperty("message_id", out _), Is.False, "a frame without an id is named by nothing");
         });
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().OnlineCount, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_mesh_frame_refused_after_it_was_read_gets_an_error_naming_its_id()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var mesh = await MeshAsync(relay, "em");
+
+        await mesh.SendAsync("""{"type":"broadcast","id":"m-bad","to":" padded ","data":1}""");
+
+        var error = await mesh.NextOfAsync("type", "error");
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.ErrorCode(), Is.EqualTo("INVALID_MESSAGE"));
+            Assert.That(error.GetProperty("data").Str("message"), Does.Contain("Recipient"));
+            Assert.That(error.GetProperty("data").Str("id"), Is.EqualTo("m-bad"));
+        });
     }
 
     [TestCase("relay_server")]
@@ -238,7 +258,7 @@ public sealed class BadInputTests
     }
 
     [Test]
-    public async Task A_flood_over_the_rate_limit_gets_RATE_LIMITED_and_every_acked_message_is_stored_and_delivered()
+    public async Task A_flood_over_the_rate_limit_gets_RATE_LIMITED_naming_each_refused_message_and_every_acked_one_is_stored_and_delivered()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
@@ -260,6 +280,8 @@ public sealed class BadInputTests
         Assert.Multiple(() =>
         {
             Assert.That(acked.Count + limited.Count, Is.EqualTo(count), "every frame gets an ACK or a RATE_LIMITED error");
+            Assert.That(acked.Concat(limited.Select(r => r.Str("message_id"))), Is.EquivalentTo(Enumerable.Range(0, count).Select(i => $"f{i}")),
+                "each refusal names the message it refused, so the agent knows what to resend");
             Assert.That(acked, Has.Count.GreaterThanOrEqualTo(5));
             Assert.That(limited, Is.Not.Empty);
             Assert.That(limited[0].GetProperty("recoverable").GetBoolean(), Is.True);

@@ -18,6 +18,9 @@ public interface IRawDialect
     /// <summary>The field that names a frame's sender; when present it must be the session's agent.</summary>
     string SenderField { get; }
 
+    /// <summary>The field that holds a frame's message id; an error refusing the frame names it.</summary>
+    string IdField { get; }
+
     /// <summary>Mesh agents are reaped after a silence; v0.3 agents are kept alive by WebSocket pings.</summary>
     bool ReapsSilentAgents { get; }
 
@@ -47,8 +50,11 @@ public sealed record Identification(string Agent, string? Token, long? ResumeFro
 /// <summary>Handles the frames of one identified connection.</summary>
 public interface IConversation
 {
-    /// <summary>Acts on one frame; a refusal is thrown as a <c>RelayException</c> and answered with an error frame.</summary>
-    FrameAction Handle(JsonElement frame, string type);
+    /// <summary>
+    /// Acts on one frame; a refusal is thrown as a <c>RelayException</c> and answered with an error frame naming
+    /// <paramref name="id"/> (the frame's id, when it has a readable one), as is a refusal that comes later.
+    /// </summary>
+    FrameAction Handle(JsonElement frame, string type, string? id);
 }
 
 public enum FrameAction

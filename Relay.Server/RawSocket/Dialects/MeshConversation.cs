@@ -10,7 +10,7 @@ namespace SignalRelay.Server.RawSocket.Dialects;
 /// </summary>
 public sealed class MeshConversation(RawSession session, ResponseChain responses, RawSocketDoor door) : IConversation
 {
-    public FrameAction Handle(JsonElement frame, string type)
+    public FrameAction Handle(JsonElement frame, string type, string? id)
     {
         switch (type)
         {
@@ -21,11 +21,11 @@ public sealed class MeshConversation(RawSession session, ResponseChain responses
                 door.Registry.Announce(session, FrameFields.OptionalValue(frame, "data"));
                 break;
             case EnvelopeKinds.Direct:
-                Relay(frame, type, FrameFields.RequiredString(frame, "to"));
+                Relay(frame, type, FrameFields.RequiredString(frame, "to"), id);
                 break;
             case EnvelopeKinds.Broadcast or EnvelopeKinds.Stream or EnvelopeKinds.Ack or EnvelopeKinds.TurnEnd or EnvelopeKinds.Error:
                 // Extension: a 'to' narrows these to one agent.
-                Relay(frame, type, FrameFields.OptionalString(frame, "to"));
+                Relay(frame, type, FrameFields.OptionalString(frame, "to"), id);
                 break;
             default:
                 throw new RelayException(ErrorCodes.UnknownType,
@@ -34,7 +34,7 @@ public sealed class MeshConversation(RawSession session, ResponseChain responses
         return FrameAction.Continue;
     }
 
-    private void Relay(JsonElement frame, string type, string? to)
+    private void Relay(JsonElement frame, string type, string? to, string? id)
     {
         var request = new SendRequest
         {
@@ -44,7 +44,7 @@ public sealed class MeshConversation(RawSession session, ResponseChain responses
             Content = FrameFields.OptionalValue(frame, "data") ?? default,
             SentAt = FrameFields.OptionalTimestamp(frame, "timestamp"),
         };
-        responses.After(door.Bus.PublishAsync(session.AgentId, request), NoReply);
+        responses.After(door.Bus.PublishAsync(session.AgentId, request), NoReply, id);
     }
 
     private static byte[]? NoReply(SendAck ack) => null;

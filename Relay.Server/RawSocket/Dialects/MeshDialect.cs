@@ -11,6 +11,7 @@ public sealed class MeshDialect : IRawDialect
     public int EncodingSlot => EncodingSlots.Mesh;
     public string TypeField => "type";
     public string SenderField => "from";
+    public string IdField => "id";
     public bool ReapsSilentAgents => true;
     public bool AnnouncesOthersOnline => true;
 

@@ -65,6 +65,10 @@ public static class MeshFrames
         {
             w.WriteNumber("oldest_seq", oldest);
         }
+        if (e.MessageId is { } id)
+        {
+            w.WriteString("id", id);
+        }
         w.WriteEndObject();
     }
 

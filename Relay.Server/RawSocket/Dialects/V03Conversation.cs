@@ -7,12 +7,12 @@ namespace SignalRelay.Server.RawSocket.Dialects;
 /// <summary>The frames of an identified v0.3 agent. Every request gets its reply in request order.</summary>
 public sealed class V03Conversation(RawSession session, ResponseChain responses, RawSocketDoor door) : IConversation
 {
-    public FrameAction Handle(JsonElement frame, string type)
+    public FrameAction Handle(JsonElement frame, string type, string? id)
     {
         switch (type)
         {
             case "MESSAGE":
-                Send(frame);
+                Send(frame, id);
                 return FrameAction.Continue;
             case "PING":
                 door.Registry.Touch(session);
@@ -32,7 +32,7 @@ public sealed class V03Conversation(RawSession session, ResponseChain responses,
     }
 
     /// <summary>A MESSAGE is kind <c>message</c>; with <c>recipient</c> it goes to that agent only.</summary>
-    private void Send(JsonElement frame)
+    private void Send(JsonElement frame, string? id)
     {
         var request = new SendRequest
         {
@@ -42,7 +42,7 @@ public sealed class V03Conversation(RawSession session, ResponseChain responses,
             Content = FrameFields.RequiredValue(frame, "content"),
             SentAt = FrameFields.OptionalTimestamp(frame, "timestamp"),
         };
-        responses.After(door.Bus.PublishAsync(session.AgentId, request), V03Frames.Ack);
+        responses.After(door.Bus.PublishAsync(session.AgentId, request), V03Frames.Ack, id);
     }
 
     private void History(JsonElement frame)

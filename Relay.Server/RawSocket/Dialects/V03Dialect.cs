@@ -11,6 +11,7 @@ public sealed class V03Dialect(int heartbeatSeconds) : IRawDialect
     public int EncodingSlot => EncodingSlots.V03;
     public string TypeField => "message_type";
     public string SenderField => "sender";
+    public string IdField => "message_id";
     public bool ReapsSilentAgents => false;
     public bool AnnouncesOthersOnline => false;
 

@@ -93,6 +93,10 @@ public static class V03Frames
         {
             w.WriteNumber("oldest_seq", oldest);
         }
+        if (e.MessageId is { } id)
+        {
+            w.WriteString("message_id", id);
+        }
     }
 
     private static void WriteMessageFields(Utf8JsonWriter w, Envelope e)
