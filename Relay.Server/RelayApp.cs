@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
@@ -97,12 +98,14 @@ public static class RelayApp
             .AddCheck<StoreHealthCheck>("store", tags: [OperationsEndpoints.ReadinessTag])
             .AddCheck<DrainHealthCheck>("drain", tags: [OperationsEndpoints.ReadinessTag]);
 
+        services.AddLogging(o => o.AddFilter(RelayHubFilter.DispatcherCategory, LogLevel.Critical));
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = relay.Limits.MaxFrameBytes;
                 // Lets a client pipeline sends instead of waiting a commit per message. Per-sender order holds:
                 // invocations start in arrival order and Send queues its message before its first real await.
                 o.MaximumParallelInvocationsPerClient = 16;
+                o.AddFilter<RelayHubFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
     }

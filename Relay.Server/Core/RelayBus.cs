@@ -43,8 +43,17 @@ public sealed class RelayBus(
         return await pending.Acknowledged;
     }
 
+    /// <summary>
+    /// History as <paramref name="viewer"/> may see it (<see cref="IMessageStore.HistoryAsync"/>). A negative bound is refused
+    /// (<c>INVALID_MESSAGE</c>) rather than read as "from the start", whichever door it came through.
+    /// </summary>
     public Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, CancellationToken ct = default)
     {
+        if (query.SinceSeq < 0 || query.Limit < 0)
+        {
+            return Task.FromException<IReadOnlyList<Envelope>>(new RelayException(ErrorCodes.InvalidMessage,
+                query.SinceSeq < 0 ? "'since_seq' must not be negative." : "'limit' must not be negative."));
+        }
         var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
         return store.HistoryAsync(viewer, query, limit, ct);
     }

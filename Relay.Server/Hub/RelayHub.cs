@@ -35,15 +35,7 @@ public sealed class RelayHub(
     public override Task OnConnectedAsync()
     {
         var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
-        string agent;
-        try
-        {
-            agent = identity.ResolveHubAgent(http);
-        }
-        catch (RelayException ex)
-        {
-            throw new HubException($"{ex.Error.Code}: {ex.Error.Message}");
-        }
+        var agent = identity.ResolveHubAgent(http);
 
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
         var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
@@ -76,10 +68,10 @@ public sealed class RelayHub(
     }
 
     /// <summary>Sends a broadcast (no <c>to</c>) or a direct message; returns once it is committed.</summary>
-    public Task<SendAck> Send(SendRequest request) => Guarded(() => bus.PublishAsync(Session.AgentId, request, Context.ConnectionAborted));
+    public Task<SendAck> Send(SendRequest request) => bus.PublishAsync(Session.AgentId, request, Context.ConnectionAborted);
 
     public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
-        Guarded(() => bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted));
+        bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
 
     public IReadOnlyList<AgentInfo> Agents() => registry.Snapshot();
 
@@ -87,33 +79,23 @@ public sealed class RelayHub(
     /// Presents a fresh token for this same agent; the session then lasts until it expires. SignalR itself
     /// cannot refresh the token of a live connection, so the client calls this before the old one lapses.
     /// </summary>
-    public Task<DateTimeOffset?> RefreshToken(string token) => Guarded(async () =>
+    public async Task<DateTimeOffset?> RefreshToken(string token)
     {
         var renewed = await identity.AuthenticateTokenAsync(Session.AgentId, token, Context.ConnectionAborted);
         (Context.Items[ExpiryKey] as ExpiryTimer)?.Set(renewed.ExpiresAt);
         return renewed.ExpiresAt;
-    });
+    }
 
     public void Heartbeat() => registry.Touch(Session);
 
     /// <summary>Replaces this agent's metadata and tells everyone.</summary>
-    public void Announce(JsonElement? metadata)
-    {
-        try
-        {
-            registry.Announce(Session, metadata);
-        }
-        catch (RelayException ex)
-        {
-            throw Refusal(ex);
-        }
-    }
+    public void Announce(JsonElement? metadata) => registry.Announce(Session, metadata);
 
     /// <summary>
     /// Relays each item of a client stream as a <c>stream</c> envelope, then a <c>turn_end</c>;
     /// returns the ACK of the <c>turn_end</c>.
     /// </summary>
-    public Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks) => Guarded(async () =>
+    public async Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks)
     {
         var agent = Session.AgentId;
         var streamId = Guid.NewGuid().ToString("N");
@@ -135,22 +117,8 @@ public sealed class RelayHub(
             Kind = EnvelopeKinds.TurnEnd,
             Content = JsonSerializer.SerializeToElement(index, RelayJsonContext.Default.Int32),
         }, Context.ConnectionAborted);
-    });
+    }
 
     private HubSession Session => Context.Items[SessionKey] as HubSession
         ?? throw new HubException("This connection has no relay session.");
-
-    private static async Task<T> Guarded<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (RelayException ex)
-        {
-            throw Refusal(ex);
-        }
-    }
-
-    private static HubException Refusal(RelayException ex) => new($"{ex.Error.Code}: {ex.Error.Message}");
 }

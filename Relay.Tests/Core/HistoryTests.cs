@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR;
+
 namespace SignalRelay.Tests.Core;
 
 public sealed class HistoryTests
@@ -43,6 +47,31 @@ public sealed class HistoryTests
             Assert.That(sinceOld[0].SentAt, Is.EqualTo("1999-01-01T00:00:00Z"), "the client's timestamp is kept as given");
             Assert.That(future, Is.Empty);
             Assert.That(secret.Seq, Is.LessThan(toBob.Seq));
+        });
+    }
+
+    [Test]
+    public async Task A_negative_bound_is_refused_by_the_hub_and_the_http_endpoint_alike()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        await alice.BroadcastAsync(Json.Of("stored"));
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var hubRefusal = Assert.ThrowsAsync<HubException>(() => alice.HistoryAsync(new HistoryQuery { SinceSeq = -1 }));
+        using var negativeSeq = await http.GetAsync("/api/history?agent=alice&since_seq=-1");
+        using var negativeLimit = await http.GetAsync("/api/history?agent=alice&limit=-1");
+        var seqRefusal = await negativeSeq.Content.ReadFromJsonAsync(RelayJsonContext.Default.RelayError);
+        var limitRefusal = await negativeLimit.Content.ReadFromJsonAsync(RelayJsonContext.Default.RelayError);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(hubRefusal!.Message, Does.Contain($"{ErrorCodes.InvalidMessage}: 'since_seq'"));
+            Assert.That(negativeSeq.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(seqRefusal!.Code, Is.EqualTo(ErrorCodes.InvalidMessage));
+            Assert.That(seqRefusal.Message, Does.Contain("since_seq"));
+            Assert.That(negativeLimit.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(limitRefusal!.Message, Does.Contain("limit"));
+            Assert.That(await alice.HistoryAsync(new HistoryQuery { SinceSeq = 0 }), Has.Count.EqualTo(1), "the connection lives on");
         });
     }
 }
