@@ -117,4 +117,26 @@ public sealed class MeshDialectTests
         var update = await beta.NextOfAsync("from", "alpha");
         Assert.That(update.GetProperty("data").Str("mood"), Is.EqualTo("busy"));
     }
+
+    [TestCase("1771473600.25")]
+    [TestCase("1e30")]
+    [TestCase("-5")]
+    public async Task A_numeric_timestamp_goes_back_out_as_the_same_number(string timestamp)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+
+        await alpha.SendAsync($$"""{"type":"broadcast","data":1,"timestamp":{{timestamp}}}""");
+        await alpha.SendAsync("""{"type":"broadcast","data":2,"timestamp":"2026-02-19T04:00:00Z"}""");
+
+        var numeric = (await beta.NextMeshTrafficAsync()).GetProperty("timestamp");
+        var text = (await beta.NextMeshTrafficAsync()).GetProperty("timestamp");
+        Assert.Multiple(() =>
+        {
+            Assert.That(numeric.ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Number));
+            Assert.That(numeric.GetRawText(), Is.EqualTo(timestamp));
+            Assert.That(text.GetString(), Is.EqualTo("2026-02-19T04:00:00Z"), "a string stays a string");
+        });
+    }
 }
