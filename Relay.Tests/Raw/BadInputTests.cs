@@ -56,6 +56,23 @@ public sealed class BadInputTests
         });
     }
 
+    [Test]
+    public async Task A_text_frame_that_is_not_utf8_closes_that_connection_with_1007_and_no_one_else_notices()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var broken = await V03Async(relay, "broken");
+        await using var peer = await MeshAsync(relay, "peer");
+        var watcher = await relay.ConnectAsync("watcher");
+
+        await broken.SendRawAsync([(byte)'{', 0xFF, (byte)'}'], WebSocketMessageType.Text, endOfMessage: true);
+
+        Assert.That(await broken.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.InvalidPayloadData));
+        await UntilOnlineAsync(relay, "broken", online: false);
+        await peer.SendAsync("""{"type":"broadcast","id":"after","data":"still here"}""");
+        var relayed = await Wait.NextAsync(watcher.Messages);
+        Assert.That(relayed.Id, Is.EqualTo("after"));
+    }
+
     [TestCase("[1,2,3]")]
     [TestCase("\"HELLO\"")]
     [TestCase("42")]
