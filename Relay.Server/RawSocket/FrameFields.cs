@@ -25,31 +25,28 @@ public static class FrameFields
     }
 
     /// <summary>A message id: a string, or an integer taken as its decimal text.</summary>
-    public static string? OptionalId(JsonElement frame, string name) =>
-        frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
-            ? value.TryGetInt64(out var n)
-                ? n.ToString(CultureInfo.InvariantCulture)
-                : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string or an integer.")
-            : OptionalString(frame, name);
+    public static string? OptionalId(JsonElement frame, string name)
+    {
+        if (!frame.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return IdText(value) ?? throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string or an integer.");
+    }
 
     /// <summary>
     /// The frame's id as <see cref="OptionalId"/> reads it, for naming the frame in an error: null when it has none,
     /// one of the wrong type, or one longer than <paramref name="maxLength"/> (not worth echoing).
     /// </summary>
-    public static string? IdOrNull(JsonElement frame, string name, int maxLength)
+    public static string? IdOrNull(JsonElement frame, string name, int maxLength) =>
+        frame.TryGetProperty(name, out var value) && IdText(value) is { Length: > 0 } id && id.Length <= maxLength ? id : null;
+
+    private static string? IdText(JsonElement value) => value.ValueKind switch
     {
-        if (!frame.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-        var id = value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number when value.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
-            _ => null,
-        };
-        return id is { Length: > 0 } && id.Length <= maxLength ? id : null;
-    }
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number when value.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     /// <summary>A client timestamp kept as given: a string as is, a number as its text.</summary>
     public static string? OptionalTimestamp(JsonElement frame, string name) =>
