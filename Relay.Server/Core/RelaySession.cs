@@ -41,8 +41,14 @@ public abstract class RelaySession
     public string SessionId { get; } = Guid.NewGuid().ToString("N");
     public JsonElement? Metadata { get; set; }
 
-    /// <summary>The last seq written to the connection: the agent's cursor.</summary>
+    /// <summary>The last seq written to the connection.</summary>
     public long LastDeliveredSeq => Volatile.Read(ref _lastDeliveredSeq);
+
+    /// <summary>
+    /// The last seq the agent provably has: its cursor while it is connected and after it leaves. A transport
+    /// that cannot tell counts what was written.
+    /// </summary>
+    public virtual long ConfirmedSeq => LastDeliveredSeq;
 
     public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
     public RelayError? CloseReason => Volatile.Read(ref _closeReason);
@@ -63,6 +69,9 @@ public abstract class RelaySession
         Close(SlowConsumer, drain: false);
         return false;
     }
+
+    /// <summary>Queues an item if there is room, and otherwise leaves the session as it is.</summary>
+    protected bool TryEnqueue(Outbound item) => _queue.Writer.TryWrite(item);
 
     /// <summary>
     /// Ends the session once; later calls are ignored. With <paramref name="drain"/> the frames already queued

@@ -71,7 +71,7 @@ public sealed class SessionRegistry(TimeProvider clock)
 
             if (state.Session is { } previous)
             {
-                state.Cursor = Math.Max(state.Cursor, previous.LastDeliveredSeq);
+                state.Cursor = Math.Max(state.Cursor, previous.ConfirmedSeq);
                 previous.Close(Replaced, drain: false);
             }
 
@@ -117,7 +117,7 @@ public sealed class SessionRegistry(TimeProvider clock)
                 return false;
             }
             state.Session = null;
-            state.Cursor = Math.Max(state.Cursor, session.LastDeliveredSeq);
+            state.Cursor = Math.Max(state.Cursor, session.ConfirmedSeq);
             state.LastSeen = clock.GetUtcNow();
             state.Dirty = true;
             _online.Remove(session.AgentId);
@@ -220,9 +220,9 @@ public sealed class SessionRegistry(TimeProvider clock)
             var changed = new List<AgentRecord>();
             foreach (var a in _agents.Values)
             {
-                if (a.Session is { } live && live.LastDeliveredSeq > a.Cursor)
+                if (a.Session is { } live && live.ConfirmedSeq > a.Cursor)
                 {
-                    a.Cursor = live.LastDeliveredSeq;
+                    a.Cursor = live.ConfirmedSeq;
                     a.Dirty = true;
                 }
                 if (!a.Dirty)

@@ -118,6 +118,8 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             Metadata = handshake.Claim.Metadata,
         };
         var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom, listOthersOnline: dialect.AnnouncesOthersOnline);
+        // The agent's starting point (for a new agent, the head: the broadcasts before it are not for it).
+        session.ConfirmUpTo(registration.Range.BroadcastsAfter);
         door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 
@@ -145,6 +147,11 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         {
             await session.EndAsync(ending, pump);
             await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
+            if (session.CloseReason?.Code is CloseCodes.Closed or CloseCodes.Goodbye)
+            {
+                // The agent chose to leave: what was written before it did counts as delivered.
+                session.ConfirmUpTo(session.LastDeliveredSeq);
+            }
             door.Registry.Unregister(session);
             door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
         }

@@ -8,6 +8,12 @@ namespace SignalRelay.Server.RawSocket;
 /// <summary>A frame the door built for one connection (a reply or an error), queued in request order.</summary>
 public sealed record RawFrameOut(byte[] Frame) : Outbound;
 
+/// <summary>Wakes an idle writer so that it sends a delivery ping; nothing else is written for it.</summary>
+public sealed record PingDue : Outbound
+{
+    public static readonly PingDue Instance = new();
+}
+
 /// <summary>A raw WebSocket as a relay session: items are encoded in the connection's dialect.</summary>
 public sealed class RawSession(
     string agentId,
@@ -17,7 +23,35 @@ public sealed class RawSession(
     int queueCapacity,
     TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity)
 {
+    private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
+
     public IRawDialect Dialect => dialect;
+
+    /// <summary>What the client's pongs confirm; without the coalescing stream, what was written.</summary>
+    public override long ConfirmedSeq => _confirmation?.Confirmed ?? LastDeliveredSeq;
+
+    /// <summary>Counts everything up to <paramref name="seq"/> as read: what the agent had before it connected, or all that was written when it left cleanly.</summary>
+    public void ConfirmUpTo(long seq) => _confirmation?.ConfirmUpTo(seq);
+
+    /// <summary>Has an idle writer send a delivery ping when something written is not confirmed yet.</summary>
+    public void RequestConfirmation()
+    {
+        if (_confirmation?.NeedsPing(LastDeliveredSeq) == true)
+        {
+            TryEnqueue(PingDue.Instance);
+        }
+    }
+
+    private static DeliveryConfirmation? WatchPongs(CoalescingStream? transport)
+    {
+        if (transport is null)
+        {
+            return null;
+        }
+        var confirmation = new DeliveryConfirmation();
+        transport.Pongs = new PongScanner(confirmation.OnPong);
+        return confirmation;
+    }
 
     /// <summary>
     /// Ends the session: what is already queued is written, then the reason and the close frame, all within
@@ -49,6 +83,10 @@ public sealed class RawSession(
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (item is PingDue)
+        {
+            return ValueTask.CompletedTask;
+        }
         var sending = transport is not null && Framed(item) is { } frame
             ? transport.WriteAsync(frame)
             : socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
@@ -60,6 +98,7 @@ public sealed class RawSession(
     /// <summary>
     /// Releases even when the session is being cut short: the reason and the close frame that follow must not
     /// be held back. A release that cannot complete at once is aborted on cancellation, like any other send.
+    /// A delivery ping, when one is due, goes out last, after everything it confirms.
     /// </summary>
     protected override ValueTask ReleaseWritesAsync(CancellationToken ct)
     {
@@ -67,8 +106,16 @@ public sealed class RawSession(
         {
             return ValueTask.CompletedTask;
         }
-        var sending = transport.ReleaseAsync(CancellationToken.None);
+        var sending = _confirmation?.TryStartPing(LastDeliveredSeq) is { } ping
+            ? PingThenReleaseAsync(transport, ping)
+            : transport.ReleaseAsync(CancellationToken.None);
         return sending.IsCompletedSuccessfully ? sending : AbortOnCancelAsync(sending, ct);
+    }
+
+    private static async ValueTask PingThenReleaseAsync(CoalescingStream transport, ulong ping)
+    {
+        await transport.WriteAsync(WebSocketFrames.Ping(ping));
+        await transport.ReleaseAsync(CancellationToken.None);
     }
 
     private async ValueTask AbortOnCancelAsync(ValueTask sending, CancellationToken ct)

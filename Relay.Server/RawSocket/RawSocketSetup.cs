@@ -15,6 +15,7 @@ public static class RawSocketSetup
             .ValidateOnStart();
         services.AddSingleton<RawSocketDoor>();
         services.AddHostedService<SilentAgentReaper>();
+        services.AddHostedService<DeliveryConfirmationService>();
         return services;
     }
 

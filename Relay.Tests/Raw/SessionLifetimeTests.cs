@@ -32,7 +32,7 @@ public sealed class SessionLifetimeTests
     }
 
     [Test]
-    public async Task A_client_that_stops_reading_is_dropped_while_the_others_get_everything()
+    public async Task A_client_that_stops_reading_is_dropped_while_the_others_get_everything_and_on_return_it_gets_all_it_never_read()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:SendQueueCapacity"] = "16" });
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
@@ -64,6 +64,42 @@ public sealed class SessionLifetimeTests
             Assert.That(registry.IsOnline("fast"), Is.True);
             Assert.That(registry.IsOnline("sender"), Is.True);
         });
+
+        // It read nothing, so everything sent since it came is replayed, including what sat in socket buffers
+        // when it was dropped: those frames were written, never read.
+        await using var back = await MeshAsync(relay, "slow");
+        var replayed = new List<string?>();
+        for (var i = 0; i < sent; i++)
+        {
+            replayed.Add((await back.NextMeshTrafficAsync()).Str("id"));
+        }
+        Assert.That(replayed, Is.EqualTo(Enumerable.Range(0, sent).Select(i => $"b{i}")));
+    }
+
+    [Test]
+    public async Task A_client_whose_connection_breaks_is_replayed_only_what_it_had_not_read()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        var sender = await relay.ConnectAsync("sender");
+        var reader = await V03Async(relay, "reader");
+        var read = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+            read.Add((await reader.NextV03MessageAsync()).Long("seq"));
+        }
+        // The relay's ping after those frames comes back once the client's WebSocket has read them.
+        await Wait.UntilAsync(() => registry.OnlineSessions().Single(s => s.AgentId == "reader").ConfirmedSeq == read[^1],
+            "the reader's pong confirms what it read");
+
+        reader.Socket.Abort();
+        await UntilOnlineAsync(relay, "reader", online: false);
+        await sender.BroadcastAsync(Json.Of("while away"), "away");
+        await using var back = await V03Async(relay, "reader");
+
+        var first = await back.NextV03MessageAsync();
+        Assert.That(first.Str("message_id"), Is.EqualTo("away"), "what it had read is not sent again");
     }
 
     [Test]

@@ -1,0 +1,69 @@
+namespace SignalRelay.Server.RawSocket;
+
+/// <summary>
+/// What a raw client has provably read. After a run of writes the session's writer may add a ping naming the
+/// last seq written so far; a client's WebSocket answers a ping only once it has read everything before it, so
+/// its pong confirms that seq. One ping is out at a time, and they are spaced by <see cref="Interval"/> so a busy
+/// connection pays almost nothing for them.
+/// </summary>
+public sealed class DeliveryConfirmation
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    // A random base makes a pong the client made up unlikely to match; a forged one only costs that client.
+    private readonly ulong _base = (ulong)Random.Shared.NextInt64();
+    private readonly Lock _gate = new();
+    private ulong _sent;
+    private ulong? _awaited;
+    private long _awaitedSeq;
+    private long _confirmed;
+    private long? _lastPingAt;
+
+    /// <summary>The last seq the client has provably read.</summary>
+    public long Confirmed
+    {
+        get { lock (_gate) return _confirmed; }
+    }
+
+    /// <summary>Whether something written is not confirmed yet and no ping is out for it.</summary>
+    public bool NeedsPing(long written)
+    {
+        lock (_gate) return written > _confirmed && _awaited is null;
+    }
+
+    /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already has, or a clean goodbye).</summary>
+    public void ConfirmUpTo(long seq)
+    {
+        lock (_gate) _confirmed = Math.Max(_confirmed, seq);
+    }
+
+    /// <summary>The payload of a ping to send after <paramref name="written"/>, or null when none is due.</summary>
+    public ulong? TryStartPing(long written)
+    {
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (written <= _confirmed || _awaited is not null || now - _lastPingAt < (long)Interval.TotalMilliseconds)
+            {
+                return null;
+            }
+            _lastPingAt = now;
+            _awaitedSeq = written;
+            _awaited = _base + ++_sent;
+            return _awaited;
+        }
+    }
+
+    public void OnPong(ulong payload)
+    {
+        lock (_gate)
+        {
+            if (payload != _awaited)
+            {
+                return;
+            }
+            _awaited = null;
+            _confirmed = Math.Max(_confirmed, _awaitedSeq);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Buffers.Binary;
+
+namespace SignalRelay.Server.RawSocket;
+
+/// <summary>
+/// Follows the frames a client sends (RFC 6455 §5.2; a client masks every frame) through whatever pieces the
+/// connection delivers them in, and reports the payload of each pong that carries 8 bytes, the size of the
+/// relay's delivery pings. It only watches: the WebSocket reads the same bytes and enforces the protocol, so
+/// malformed input is that WebSocket's to refuse and never throws here.
+/// </summary>
+public sealed class PongScanner(Action<ulong> onPong)
+{
+    private const int PongOpcode = 0xA;
+    private const int PingPayloadLength = sizeof(ulong);
+    private const int LongestHeader = 14;
+
+    private readonly byte[] _header = new byte[LongestHeader];
+    private readonly byte[] _pong = new byte[PingPayloadLength];
+    private int _headerRead;
+    private int _headerLength = 2;
+    private ulong _payloadLeft;
+    private bool _inPong;
+    private int _pongRead;
+
+    public void Scan(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            if (_payloadLeft > 0)
+            {
+                data = ReadPayload(data);
+                continue;
+            }
+            var take = Math.Min(_headerLength - _headerRead, data.Length);
+            data[..take].CopyTo(_header.AsSpan(_headerRead));
+            _headerRead += take;
+            data = data[take..];
+            if (_headerRead == 2)
+            {
+                _headerLength = HeaderLength(_header[1]);
+            }
+            if (_headerRead == _headerLength)
+            {
+                StartPayload();
+            }
+        }
+    }
+
+    // Base header, then 0, 2 or 8 bytes of extended length, then the 4-byte mask key when the mask bit is set.
+    private static int HeaderLength(byte second) =>
+        2 + (second & 0x7F) switch { 126 => 2, 127 => 8, _ => 0 } + ((second & 0x80) != 0 ? 4 : 0);
+
+    private void StartPayload()
+    {
+        var length = (_header[1] & 0x7F) switch
+        {
+            126 => BinaryPrimitives.ReadUInt16BigEndian(_header.AsSpan(2)),
+            127 => BinaryPrimitives.ReadUInt64BigEndian(_header.AsSpan(2)),
+            var small => (ulong)small,
+        };
+        _inPong = (_header[0] & 0x0F) == PongOpcode && length == PingPayloadLength && IsMasked;
+        _pongRead = 0;
+        _payloadLeft = length;
+        _headerRead = 0;
+        _headerLength = 2;
+    }
+
+    private bool IsMasked => (_header[1] & 0x80) != 0;
+
+    private ReadOnlySpan<byte> ReadPayload(ReadOnlySpan<byte> data)
+    {
+        var take = (int)Math.Min(_payloadLeft, (ulong)data.Length);
+        if (_inPong)
+        {
+            data[..take].CopyTo(_pong.AsSpan(_pongRead));
+            _pongRead += take;
+        }
+        _payloadLeft -= (ulong)take;
+        if (_payloadLeft == 0 && _inPong)
+        {
+            ReportPong();
+        }
+        return data[take..];
+    }
+
+    // The mask key is the header's last four bytes; a pong's header is the short one, so they start at byte 2.
+    private void ReportPong()
+    {
+        for (var i = 0; i < PingPayloadLength; i++)
+        {
+            _pong[i] ^= _header[2 + i % 4];
+        }
+        onPong(BinaryPrimitives.ReadUInt64BigEndian(_pong));
+    }
+}
