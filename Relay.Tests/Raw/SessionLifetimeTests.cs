@@ -77,6 +77,32 @@ public sealed class SessionLifetimeTests
     }
 
     [Test]
+    public async Task A_connection_that_replaces_one_that_stopped_reading_is_replayed_what_the_first_never_read()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        // Stands for a connection gone half-open: frames are written to it, and nothing is read or answered.
+        await using var stale = await RawSocketClient.ConnectAsync(relay, read: false);
+        await stale.SendAsync(Hello("twin"));
+        await UntilOnlineAsync(relay, "twin");
+        var sent = new List<SendAck>();
+        for (var i = 0; i < 5; i++)
+        {
+            sent.Add(await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}"));
+        }
+        await Wait.UntilAsync(() => relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions()
+            .Single(s => s.AgentId == "twin").LastDeliveredSeq == sent[^1].Seq, "every message is written to the stale connection");
+
+        await using var fresh = await V03Async(relay, "twin");
+        var replayed = new List<string?>();
+        for (var i = 0; i < sent.Count; i++)
+        {
+            replayed.Add((await fresh.NextV03MessageAsync()).Str("message_id"));
+        }
+        Assert.That(replayed, Is.EqualTo(sent.Select(a => a.Id)));
+    }
+
+    [Test]
     public async Task A_client_whose_connection_breaks_is_replayed_only_what_it_had_not_read()
     {
         await using var relay = await TestRelay.StartAsync();
