@@ -118,8 +118,9 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             Metadata = handshake.Claim.Metadata,
         };
         var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom, listOthersOnline: dialect.AnnouncesOthersOnline);
-        // The agent's starting point (for a new agent, the head: the broadcasts before it are not for it).
-        session.ConfirmUpTo(registration.Range.BroadcastsAfter);
+        // The agent's starting point: for a new agent the head (the broadcasts before it are not for it), and never
+        // past the head, whatever resume_from_seq claimed.
+        session.ConfirmUpTo(Math.Min(registration.Range.BroadcastsAfter, registration.Range.UpTo));
         door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 

@@ -93,6 +93,23 @@ public sealed class OfflineReplayTests
         }
     }
 
+    [Test]
+    public async Task A_resume_from_seq_past_the_head_does_not_move_the_cursor_past_messages_that_come_later()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await sender.BroadcastAsync(Json.Of("before"), "before");
+        await using (var dreamer = await V03Async(relay, "dreamer", ""","resume_from_seq":1000000"""))
+        {
+            await dreamer.CloseAsync();
+        }
+        await UntilOnlineAsync(relay, "dreamer", online: false);
+        await sender.BroadcastAsync(Json.Of("later"), "later");
+
+        await using var back = await V03Async(relay, "dreamer");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("later"));
+    }
+
     private static long CountStored(TestRelay relay)
     {
         using var db = relay.OpenDatabase();
