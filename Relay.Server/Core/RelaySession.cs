@@ -148,13 +148,18 @@ public abstract class RelaySession
     {
         if (item is CaughtUpOut caughtUp)
         {
+            Skipping(caughtUp.Seq);
             MoveCursor(caughtUp.Seq);
             return;
         }
-        await WriteAsync(item, ct);
         if (item is EnvelopeOut e)
         {
-            MoveCursor(e.Envelope.Seq);
+            Skipping(e.Envelope.Seq - 1);
+        }
+        await WriteAsync(item, ct);
+        if (item is EnvelopeOut written)
+        {
+            MoveCursor(written.Envelope.Seq);
         }
     }
 
@@ -165,6 +170,14 @@ public abstract class RelaySession
         {
             Volatile.Write(ref _lastDeliveredSeq, seq);
         }
+    }
+
+    /// <summary>
+    /// Called by the writer when nothing after the last seq written, up to <paramref name="seq"/>, is for this agent
+    /// (the seqs before the next message it gets, or the rest of a replay).
+    /// </summary>
+    protected virtual void Skipping(long seq)
+    {
     }
 
     /// <summary>Called before a run of writes of everything queued; a transport may gather them from here on.</summary>

@@ -8,7 +8,8 @@ namespace SignalRelay.Server.Hub;
 /// the caller as <c>CODE: message</c> and is logged at Debug: a client's mistake is not the relay's error, and a
 /// flood of them must not flood the log. Anything else is the relay's fault, logged as an error. SignalR's
 /// dispatcher would log every exception, refusals included, as an error with its stack trace, so its category is
-/// kept quiet (<see cref="DispatcherCategory"/>).
+/// kept quiet (<see cref="DispatcherCategory"/>). A hub that cannot even be created fails every connection too,
+/// and that is still logged as an error, by SignalR's connection handler.
 /// </summary>
 public sealed class RelayHubFilter(ILogger<RelayHubFilter> logger) : IHubFilter
 {

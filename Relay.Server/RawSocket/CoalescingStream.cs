@@ -21,8 +21,8 @@ public sealed class CoalescingStream(Stream inner) : Stream
     private byte[]? _held;
     private int _heldCount;
 
-    /// <summary>Watches every byte read, for the client's answers to the session's delivery pings.</summary>
-    public PongScanner? Pongs { get; set; }
+    /// <summary>Watches every byte read from the first, for the client's answers to the session's delivery pings.</summary>
+    public PongScanner Pongs { get; } = new();
 
     /// <summary>From now on writes are gathered until <see cref="ReleaseAsync"/>.</summary>
     public void Hold() => _holding = true;
@@ -97,7 +97,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);
-        Pongs?.Scan(buffer.Span[..read]);
+        Pongs.Scan(buffer.Span[..read]);
         return read;
     }
 
@@ -107,7 +107,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = inner.Read(buffer, offset, count);
-        Pongs?.Scan(buffer.AsSpan(offset, read));
+        Pongs.Scan(buffer.AsSpan(offset, read));
         return read;
     }
 

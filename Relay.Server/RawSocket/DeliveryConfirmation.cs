@@ -4,11 +4,13 @@ namespace SignalRelay.Server.RawSocket;
 /// What a raw client has provably read. After a run of writes the session's writer may add a ping naming the
 /// last seq written so far; a client's WebSocket answers a ping only once it has read everything before it, so
 /// its pong confirms that seq. One ping is out at a time, and they are spaced by <see cref="Interval"/> so a busy
-/// connection pays almost nothing for them.
+/// connection pays almost nothing for them. A ping unanswered for <see cref="GiveUpAfter"/> is replaced (a client
+/// may answer only the newest of several pings, such as the WebSocket's own keep-alive).
 /// </summary>
 public sealed class DeliveryConfirmation
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan GiveUpAfter = 4 * Interval;
 
     // A random base makes a pong the client made up unlikely to match; a forged one only costs that client.
     private readonly ulong _base = (ulong)Random.Shared.NextInt64();
@@ -28,7 +30,7 @@ public sealed class DeliveryConfirmation
     /// <summary>Whether something written is not confirmed yet and no ping is out for it.</summary>
     public bool NeedsPing(long written)
     {
-        lock (_gate) return written > _confirmed && _awaited is null;
+        lock (_gate) return written > _confirmed && !Awaiting(Environment.TickCount64);
     }
 
     /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already has, or a clean goodbye).</summary>
@@ -37,13 +39,28 @@ public sealed class DeliveryConfirmation
         lock (_gate) _confirmed = Math.Max(_confirmed, seq);
     }
 
+    /// <summary>
+    /// Nothing after <paramref name="written"/> up to <paramref name="seq"/> is for this agent: if everything
+    /// written is confirmed, so is that gap, and the cursor need not replay it.
+    /// </summary>
+    public void SkipTo(long written, long seq)
+    {
+        lock (_gate)
+        {
+            if (_confirmed >= written)
+            {
+                _confirmed = Math.Max(_confirmed, seq);
+            }
+        }
+    }
+
     /// <summary>The payload of a ping to send after <paramref name="written"/>, or null when none is due.</summary>
     public ulong? TryStartPing(long written)
     {
         var now = Environment.TickCount64;
         lock (_gate)
         {
-            if (written <= _confirmed || _awaited is not null || now - _lastPingAt < (long)Interval.TotalMilliseconds)
+            if (written <= _confirmed || Awaiting(now) || now - _lastPingAt < (long)Interval.TotalMilliseconds)
             {
                 return null;
             }
@@ -66,4 +83,6 @@ public sealed class DeliveryConfirmation
             _confirmed = Math.Max(_confirmed, _awaitedSeq);
         }
     }
+
+    private bool Awaiting(long now) => _awaited is not null && now - _lastPingAt < (long)GiveUpAfter.TotalMilliseconds;
 }

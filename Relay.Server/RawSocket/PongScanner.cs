@@ -5,10 +5,11 @@ namespace SignalRelay.Server.RawSocket;
 /// <summary>
 /// Follows the frames a client sends (RFC 6455 §5.2; a client masks every frame) through whatever pieces the
 /// connection delivers them in, and reports the payload of each pong that carries 8 bytes, the size of the
-/// relay's delivery pings. It only watches: the WebSocket reads the same bytes and enforces the protocol, so
+/// relay's delivery pings. It must see the connection from its first byte: started mid-frame it would take
+/// payload for headers. It only watches: the WebSocket reads the same bytes and enforces the protocol, so
 /// malformed input is that WebSocket's to refuse and never throws here.
 /// </summary>
-public sealed class PongScanner(Action<ulong> onPong)
+public sealed class PongScanner
 {
     private const int PongOpcode = 0xA;
     private const int PingPayloadLength = sizeof(ulong);
@@ -21,6 +22,10 @@ public sealed class PongScanner(Action<ulong> onPong)
     private ulong _payloadLeft;
     private bool _inPong;
     private int _pongRead;
+    private int _maskAt;
+
+    /// <summary>Gets each pong's payload; pongs before it is set are passed over.</summary>
+    public Action<ulong>? OnPong { get; set; }
 
     public void Scan(ReadOnlySpan<byte> data)
     {
@@ -59,6 +64,7 @@ public sealed class PongScanner(Action<ulong> onPong)
             var small => (ulong)small,
         };
         _inPong = (_header[0] & 0x0F) == PongOpcode && length == PingPayloadLength && IsMasked;
+        _maskAt = _headerLength - 4;
         _pongRead = 0;
         _payloadLeft = length;
         _headerRead = 0;
@@ -83,13 +89,13 @@ public sealed class PongScanner(Action<ulong> onPong)
         return data[take..];
     }
 
-    // The mask key is the header's last four bytes; a pong's header is the short one, so they start at byte 2.
+    // The mask key is the header's last four bytes (a client may give a short length in a longer form).
     private void ReportPong()
     {
         for (var i = 0; i < PingPayloadLength; i++)
         {
-            _pong[i] ^= _header[2 + i % 4];
+            _pong[i] ^= _header[_maskAt + i % 4];
         }
-        onPong(BinaryPrimitives.ReadUInt64BigEndian(_pong));
+        OnPong?.Invoke(BinaryPrimitives.ReadUInt64BigEndian(_pong));
     }
 }

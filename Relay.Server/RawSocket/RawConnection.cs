@@ -118,9 +118,9 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             Metadata = handshake.Claim.Metadata,
         };
         var registration = door.Registry.Register(session, handshake.Claim.ResumeFrom, listOthersOnline: dialect.AnnouncesOthersOnline);
-        // The agent's starting point: for a new agent the head (the broadcasts before it are not for it), and never
-        // past the head, whatever resume_from_seq claimed.
-        session.ConfirmUpTo(Math.Min(registration.Range.BroadcastsAfter, registration.Range.UpTo));
+        // What the agent already has: its cursor, or what resume_from_seq claims (never past the head). A new agent
+        // has nothing yet; its writer confirms the broadcasts before it came as skipped once nothing sent is unread.
+        session.ConfirmUpTo(Math.Min(registration.Range.DirectsAfter, registration.Range.UpTo));
         door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 
@@ -129,6 +129,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var pump = Task.CompletedTask;
         var ending = RawErrors.ConnectionLost;
+        long? writtenWhenItLeft = null;
         try
         {
             if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
@@ -140,6 +141,11 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             _ = session.Completion.ContinueWith(_ => CancelLater(receiving), TaskScheduler.Default);
             expiry.Set(handshake.Identity.ExpiresAt);
             ending = await ReceiveAsync(reader, session, dialect.Converse(session, responses, door), responses, expiry, receiving.Token);
+            if (ending.Code is CloseCodes.Closed or CloseCodes.Goodbye)
+            {
+                // Counted now: what is drained after the agent left may never be read.
+                writtenWhenItLeft = session.LastDeliveredSeq;
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -148,10 +154,10 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         {
             await session.EndAsync(ending, pump);
             await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
-            if (session.CloseReason?.Code is CloseCodes.Closed or CloseCodes.Goodbye)
+            if (writtenWhenItLeft is { } written && session.CloseReason?.Code is CloseCodes.Closed or CloseCodes.Goodbye)
             {
                 // The agent chose to leave: what was written before it did counts as delivered.
-                session.ConfirmUpTo(session.LastDeliveredSeq);
+                session.ConfirmUpTo(written);
             }
             door.Registry.Unregister(session);
             door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);

@@ -24,6 +24,7 @@ public sealed class RawSession(
     TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity)
 {
     private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
+    private int _pingRequested;
 
     public IRawDialect Dialect => dialect;
 
@@ -36,11 +37,16 @@ public sealed class RawSession(
     /// <summary>Has an idle writer send a delivery ping when something written is not confirmed yet.</summary>
     public void RequestConfirmation()
     {
-        if (_confirmation?.NeedsPing(LastDeliveredSeq) == true)
+        // One request waits in the queue at a time, so a writer stuck on a slow client is not buried in them.
+        if (_confirmation?.NeedsPing(LastDeliveredSeq) == true
+            && Interlocked.Exchange(ref _pingRequested, 1) == 0
+            && !TryEnqueue(PingDue.Instance))
         {
-            TryEnqueue(PingDue.Instance);
+            Volatile.Write(ref _pingRequested, 0);
         }
     }
+
+    protected override void Skipping(long seq) => _confirmation?.SkipTo(LastDeliveredSeq, seq);
 
     private static DeliveryConfirmation? WatchPongs(CoalescingStream? transport)
     {
@@ -49,7 +55,7 @@ public sealed class RawSession(
             return null;
         }
         var confirmation = new DeliveryConfirmation();
-        transport.Pongs = new PongScanner(confirmation.OnPong);
+        transport.Pongs.OnPong = confirmation.OnPong;
         return confirmation;
     }
 
@@ -85,6 +91,7 @@ public sealed class RawSession(
         ct.ThrowIfCancellationRequested();
         if (item is PingDue)
         {
+            Volatile.Write(ref _pingRequested, 0);
             return ValueTask.CompletedTask;
         }
         var sending = transport is not null && Framed(item) is { } frame

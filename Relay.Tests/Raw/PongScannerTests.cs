@@ -15,7 +15,7 @@ public sealed class PongScannerTests
         foreach (var piece in new[] { 1, 2, 3, 5, 7, 13, 64, 4096, written.Length })
         {
             var pongs = new List<ulong>();
-            var scanner = new PongScanner(pongs.Add);
+            var scanner = new PongScanner { OnPong = pongs.Add };
             for (var at = 0; at < written.Length; at += piece)
             {
                 scanner.Scan(written.AsSpan(at, Math.Min(piece, written.Length - at)));

@@ -1,0 +1,118 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using SignalRelay.Server.Core;
+using SignalRelay.Server.RawSocket;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>The raw doors' cursor moves only as the client's WebSocket confirms reading, and keeps moving.</summary>
+public sealed class DeliveryConfirmationTests
+{
+    [Test]
+    public async Task Confirmation_works_for_a_client_that_sends_its_hello_and_a_message_in_one_write()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(relay.BaseUri.Host, relay.BaseUri.Port);
+        var stream = tcp.GetStream();
+        await UpgradeAsync(stream, relay.BaseUri);
+        // Both frames reach the relay together, so the WebSocket reads part of the second with the first.
+        byte[] both = [.. MaskedText(Hello("piper")), .. MaskedText(Message("piper", "x1", new string('z', 300)))];
+        await stream.WriteAsync(both);
+        using var client = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false });
+        var reading = DrainAsync(client);
+        await UntilOnlineAsync(relay, "piper");
+
+        var last = 0L;
+        for (var i = 0; i < 3; i++)
+        {
+            last = (await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}")).Seq;
+        }
+
+        var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "piper");
+        await Wait.UntilAsync(() => session.ConfirmedSeq == last, "the client's pong confirms the last message");
+        client.Abort();
+        await reading;
+    }
+
+    [Test]
+    public async Task A_new_agent_whose_first_connection_breaks_before_reading_gets_the_direct_that_waited_for_it()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        var direct = await sender.SendAsync(new SendRequest { To = "newbie", Content = Json.Of("waiting for you") });
+        await using (var stale = await RawSocketClient.ConnectAsync(relay, read: false))
+        {
+            await stale.SendAsync(Hello("newbie"));
+            await UntilOnlineAsync(relay, "newbie");
+            stale.Socket.Abort();
+        }
+        await UntilOnlineAsync(relay, "newbie", online: false);
+        await sender.BroadcastAsync(Json.Of("later"), "later");
+
+        await using var back = await V03Async(relay, "newbie");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo(direct.Id), "the direct it never read comes again");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("later"));
+    }
+
+    [Test]
+    public async Task A_ping_whose_pong_never_comes_is_replaced_and_the_next_pong_confirms()
+    {
+        var confirmation = new DeliveryConfirmation();
+        var lost = confirmation.TryStartPing(written: 5);
+        Assert.That(lost, Is.Not.Null);
+        Assert.That(confirmation.TryStartPing(written: 6), Is.Null, "one ping is out at a time");
+
+        ulong? replacement = null;
+        await Wait.UntilAsync(() => (replacement = confirmation.TryStartPing(written: 6)) is not null,
+            "a new ping once the first has waited too long");
+        confirmation.OnPong(lost!.Value);
+        Assert.That(confirmation.Confirmed, Is.Zero, "a late pong to a replaced ping confirms nothing");
+        confirmation.OnPong(replacement!.Value);
+        Assert.That(confirmation.Confirmed, Is.EqualTo(6));
+    }
+
+    private static async Task UpgradeAsync(NetworkStream stream, Uri server)
+    {
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET / HTTP/1.1\r\nHost: {server.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            await stream.ReadExactlyAsync(one);
+            head.Append((char)one[0]);
+        }
+        Assert.That(head.ToString(), Does.StartWith("HTTP/1.1 101"));
+    }
+
+    /// <summary>A client's text frame (RFC 6455 §5.2: masked), for payloads under 64 KiB.</summary>
+    private static byte[] MaskedText(string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var length = payload.Length < 126 ? new[] { (byte)(0x80 | payload.Length) } : new byte[] { 0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length };
+        var mask = RandomNumberGenerator.GetBytes(4);
+        return [0x81, .. length, .. mask, .. payload.Select((b, i) => (byte)(b ^ mask[i % 4]))];
+    }
+
+    private static async Task DrainAsync(WebSocket client)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while ((await client.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // Aborted at the end of the test.
+        }
+    }
+}
