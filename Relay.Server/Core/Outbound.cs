@@ -49,8 +49,8 @@ public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEve
 public sealed record NoticeOut(RelayError Error) : Outbound;
 
 /// <summary>
-/// The end of a replay: the session has been sent everything up to <paramref name="Seq"/> that it should see
-/// (or told what was skipped), so its cursor moves there. Nothing is written.
+/// The session has been sent everything up to <paramref name="Seq"/> that it should see (or told what was
+/// skipped), so its cursor moves there: at the end of a replay, and for a new agent before it. Nothing is written.
 /// </summary>
 public sealed record CaughtUpOut(long Seq) : Outbound;
 

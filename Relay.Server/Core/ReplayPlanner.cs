@@ -17,6 +17,13 @@ public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> op
 
     public async IAsyncEnumerable<Outbound> PlanAsync(Registration registration, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (registration.Range.DirectsAfter < registration.Range.BroadcastsAfter)
+        {
+            // A new agent: nothing before the first direct waiting for it is for it. Said first, so a first
+            // connection that breaks early leaves a cursor there, not at 0 (which would replay the whole bus).
+            var waiting = await store.BacklogAsync(registration.Range, 1, ct);
+            yield return new CaughtUpOut(waiting.Count > 0 ? waiting[0].Seq - 1 : registration.Range.UpTo);
+        }
         foreach (var presence in registration.OthersOnline)
         {
             yield return new PresenceOut(presence);

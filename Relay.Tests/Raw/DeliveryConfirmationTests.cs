@@ -60,6 +60,25 @@ public sealed class DeliveryConfirmationTests
     }
 
     [Test]
+    public async Task A_new_agents_plan_first_moves_its_cursor_to_just_before_the_first_direct_waiting_for_it()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await sender.BroadcastAsync(Json.Of("before it came"), "old");
+        var direct = await sender.SendAsync(new SendRequest { To = "newbie", Content = Json.Of("waiting") });
+        var head = (await sender.BroadcastAsync(Json.Of("also before"), "old-2")).Seq;
+        var planner = relay.Services.GetRequiredService<ReplayPlanner>();
+
+        var withDirect = await planner.PlanAsync(new Registration([], new BacklogRange("newbie", 0, head, head), false)).FirstAsync();
+        var without = await planner.PlanAsync(new Registration([], new BacklogRange("nobody", 0, head, head), false)).FirstAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(withDirect, Is.EqualTo(new CaughtUpOut(direct.Seq - 1)), "before anything is written, so an early break keeps it");
+            Assert.That(without, Is.EqualTo(new CaughtUpOut(head)));
+        });
+    }
+
+    [Test]
     public async Task A_ping_whose_pong_never_comes_is_replaced_and_the_next_pong_confirms()
     {
         var confirmation = new DeliveryConfirmation();
