@@ -33,6 +33,7 @@ public sealed class RelayDbContextModelSnapshot : ModelSnapshot
         modelBuilder.Entity("SignalRelay.Server.Storage.PresenceRow", b =>
         {
             b.Property<string>("AgentId").HasColumnType("TEXT").HasColumnName("agent_id");
+            b.Property<long>("BroadcastsFloor").HasColumnType("INTEGER").HasColumnName("broadcasts_floor");
             b.Property<long>("Cursor").HasColumnType("INTEGER").HasColumnName("cursor");
             b.Property<long>("LastSeenMs").HasColumnType("INTEGER").HasColumnName("last_seen_ms");
             b.Property<string>("Metadata").HasColumnType("TEXT").HasColumnName("metadata");

@@ -8,6 +8,12 @@ internal sealed class AgentState(string id)
     public string Id { get; } = id;
     public RelaySession? Session { get; set; }
     public long Cursor { get; set; }
+
+    /// <summary>
+    /// The head of the bus when the agent first came: older broadcasts are never its to replay, even while its
+    /// cursor is still below them (its first connection broke before confirming the directs that waited for it).
+    /// </summary>
+    public long BroadcastsFloor { get; set; }
     public DateTimeOffset LastSeen { get; set; }
     public string? Protocol { get; set; }
     public JsonElement? Metadata { get; set; }

@@ -52,4 +52,5 @@ public readonly record struct AppendResult(long Seq, bool Duplicate, DateTimeOff
 public readonly record struct BacklogRange(string Agent, long DirectsAfter, long BroadcastsAfter, long UpTo);
 
 /// <summary>What the relay remembers of an agent across restarts.</summary>
-public sealed record AgentRecord(string Id, string Status, DateTimeOffset LastSeen, long Cursor, string? Metadata, string? Protocol);
+public sealed record AgentRecord(
+    string Id, string Status, DateTimeOffset LastSeen, long Cursor, long BroadcastsFloor, string? Metadata, string? Protocol);

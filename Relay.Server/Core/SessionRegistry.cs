@@ -32,6 +32,7 @@ public sealed class SessionRegistry(TimeProvider clock)
                 _agents[r.Id] = new AgentState(r.Id)
                 {
                     Cursor = r.Cursor,
+                    BroadcastsFloor = r.BroadcastsFloor,
                     LastSeen = r.LastSeen,
                     Protocol = r.Protocol,
                     Metadata = ParseMetadata(r.Metadata),
@@ -76,11 +77,13 @@ public sealed class SessionRegistry(TimeProvider clock)
             }
 
             // A brand-new agent gets the directs that waited for it, and broadcasts from now on.
+            if (!state.HasConnectedBefore && resumeFrom is null)
+            {
+                state.BroadcastsFloor = _lastDispatchedSeq;
+            }
             var range = resumeFrom is { } resume
                 ? new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq)
-                : state.HasConnectedBefore
-                    ? new BacklogRange(session.AgentId, state.Cursor, state.Cursor, _lastDispatchedSeq)
-                    : new BacklogRange(session.AgentId, 0, _lastDispatchedSeq, _lastDispatchedSeq);
+                : new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, state.BroadcastsFloor), _lastDispatchedSeq);
 
             state.Session = session;
             state.LastSeen = now;
@@ -235,6 +238,7 @@ public sealed class SessionRegistry(TimeProvider clock)
                     a.Session is null ? PresenceStatus.Offline : PresenceStatus.Online,
                     a.LastSeen,
                     a.Cursor,
+                    a.BroadcastsFloor,
                     a.Metadata?.GetRawText(),
                     a.Protocol));
             }

@@ -21,6 +21,11 @@ public sealed class DeliveryConfirmation
     private long _confirmed;
     private long? _lastPingAt;
 
+    // A notice (REPLAY_TRUNCATED, RESUME_TOO_OLD) has no seq of its own, so until a ping sent after it comes back
+    // the seqs it explains are not skipped: a client that never read it is told again.
+    private bool _noticeUnread;
+    private bool _awaitedCoversNotice;
+
     /// <summary>The last seq the client has provably read.</summary>
     public long Confirmed
     {
@@ -30,7 +35,13 @@ public sealed class DeliveryConfirmation
     /// <summary>Whether something written is not confirmed yet and no ping is out for it.</summary>
     public bool NeedsPing(long written)
     {
-        lock (_gate) return written > _confirmed && !Awaiting(Environment.TickCount64);
+        lock (_gate) return Unconfirmed(written) && !Awaiting(Environment.TickCount64);
+    }
+
+    /// <summary>A notice was written; it counts as unread until a later ping comes back.</summary>
+    public void NoticeWritten()
+    {
+        lock (_gate) _noticeUnread = true;
     }
 
     /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already has, or a clean goodbye).</summary>
@@ -47,7 +58,7 @@ public sealed class DeliveryConfirmation
     {
         lock (_gate)
         {
-            if (_confirmed >= written)
+            if (_confirmed >= written && !_noticeUnread)
             {
                 _confirmed = Math.Max(_confirmed, seq);
             }
@@ -60,12 +71,13 @@ public sealed class DeliveryConfirmation
         var now = Environment.TickCount64;
         lock (_gate)
         {
-            if (written <= _confirmed || Awaiting(now) || now - _lastPingAt < (long)Interval.TotalMilliseconds)
+            if (!Unconfirmed(written) || Awaiting(now) || now - _lastPingAt < (long)Interval.TotalMilliseconds)
             {
                 return null;
             }
             _lastPingAt = now;
             _awaitedSeq = written;
+            _awaitedCoversNotice = _noticeUnread;
             _awaited = _base + ++_sent;
             return _awaited;
         }
@@ -81,8 +93,11 @@ public sealed class DeliveryConfirmation
             }
             _awaited = null;
             _confirmed = Math.Max(_confirmed, _awaitedSeq);
+            _noticeUnread &= !_awaitedCoversNotice;
         }
     }
+
+    private bool Unconfirmed(long written) => written > _confirmed || _noticeUnread;
 
     private bool Awaiting(long now) => _awaited is not null && now - _lastPingAt < (long)GiveUpAfter.TotalMilliseconds;
 }

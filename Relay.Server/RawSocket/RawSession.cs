@@ -94,6 +94,10 @@ public sealed class RawSession(
             Volatile.Write(ref _pingRequested, 0);
             return ValueTask.CompletedTask;
         }
+        if (item is NoticeOut)
+        {
+            _confirmation?.NoticeWritten();
+        }
         var sending = transport is not null && Framed(item) is { } frame
             ? transport.WriteAsync(frame)
             : socket.SendAsync(Encode(item).AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);

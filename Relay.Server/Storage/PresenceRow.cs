@@ -10,6 +10,9 @@ public sealed class PresenceRow
     /// <summary>The last seq delivered to the agent.</summary>
     public long Cursor { get; set; }
 
+    /// <summary>The head of the bus when the agent first came; older broadcasts are not replayed to it.</summary>
+    public long BroadcastsFloor { get; set; }
+
     public string? Metadata { get; set; }
     public string? Protocol { get; set; }
 }

@@ -35,6 +35,7 @@ public sealed class RelayDbContext(DbContextOptions<RelayDbContext> options) : D
             p.Property(x => x.Status).HasColumnName("status").IsRequired();
             p.Property(x => x.LastSeenMs).HasColumnName("last_seen_ms");
             p.Property(x => x.Cursor).HasColumnName("cursor");
+            p.Property(x => x.BroadcastsFloor).HasColumnName("broadcasts_floor");
             p.Property(x => x.Metadata).HasColumnName("metadata");
             p.Property(x => x.Protocol).HasColumnName("protocol");
         });

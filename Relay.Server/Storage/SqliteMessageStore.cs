@@ -149,7 +149,7 @@ public sealed class SqliteMessageStore(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Presence.AsNoTracking().ToListAsync(ct);
         return rows.ConvertAll(p => new AgentRecord(
-            p.AgentId, p.Status, DateTimeOffset.FromUnixTimeMilliseconds(p.LastSeenMs), p.Cursor, p.Metadata, p.Protocol));
+            p.AgentId, p.Status, DateTimeOffset.FromUnixTimeMilliseconds(p.LastSeenMs), p.Cursor, p.BroadcastsFloor, p.Metadata, p.Protocol));
     }
 
     public async Task SaveAgentsAsync(IReadOnlyList<AgentRecord> agents, CancellationToken ct)
@@ -173,6 +173,7 @@ public sealed class SqliteMessageStore(
                 row.Status = a.Status;
                 row.LastSeenMs = a.LastSeen.ToUnixTimeMilliseconds();
                 row.Cursor = Math.Max(row.Cursor, a.Cursor);
+                row.BroadcastsFloor = Math.Max(row.BroadcastsFloor, a.BroadcastsFloor);
                 row.Metadata = a.Metadata;
                 row.Protocol = a.Protocol;
             }

@@ -39,24 +39,86 @@ public sealed class DeliveryConfirmationTests
         await reading;
     }
 
-    [Test]
-    public async Task A_new_agent_whose_first_connection_breaks_before_reading_gets_the_direct_that_waited_for_it()
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task A_new_agent_whose_first_connection_breaks_unread_gets_what_waited_for_it_and_no_broadcast_from_before_it_came(bool directWaiting)
     {
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
-        var direct = await sender.SendAsync(new SendRequest { To = "newbie", Content = Json.Of("waiting for you") });
-        await using (var stale = await RawSocketClient.ConnectAsync(relay, read: false))
+        var waiting = new List<string>();
+        if (directWaiting)
         {
-            await stale.SendAsync(Hello("newbie"));
-            await UntilOnlineAsync(relay, "newbie");
+            waiting.Add((await sender.SendAsync(new SendRequest { To = "newbie", Content = Json.Of("waiting for you") })).Id);
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await sender.BroadcastAsync(Json.Of($"old{i}"), $"old{i}");
+        }
+        await using (var stale = await ConnectWithoutReadingAsync(relay, "newbie"))
+        {
             stale.Socket.Abort();
         }
         await UntilOnlineAsync(relay, "newbie", online: false);
         await sender.BroadcastAsync(Json.Of("later"), "later");
 
         await using var back = await V03Async(relay, "newbie");
-        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo(direct.Id), "the direct it never read comes again");
-        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("later"));
+        var got = new List<string?>();
+        foreach (var _ in waiting.Append("later"))
+        {
+            got.Add((await back.NextV03MessageAsync()).Str("message_id"));
+        }
+        Assert.That(got, Is.EqualTo(waiting.Append("later")), "the direct it never read comes again; the broadcasts from before it came do not");
+    }
+
+    [Test]
+    public async Task A_goodbye_counts_everything_written_before_it_even_from_a_client_that_never_answered_a_ping()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await using (var leaver = await ConnectWithoutReadingAsync(relay, "leaver"))
+        {
+            var last = 0L;
+            for (var i = 0; i < 3; i++)
+            {
+                last = (await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}")).Seq;
+            }
+            var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "leaver");
+            await Wait.UntilAsync(() => session.LastDeliveredSeq == last, "every message is written to it");
+            Assert.That(session.ConfirmedSeq, Is.LessThan(last), "it never read, so nothing was confirmed");
+            await leaver.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+            await UntilOnlineAsync(relay, "leaver", online: false);
+        }
+        await sender.BroadcastAsync(Json.Of("after"), "after");
+
+        await using var back = await V03Async(relay, "leaver");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("after"));
+    }
+
+    [Test]
+    public async Task A_replay_truncated_notice_the_client_never_read_is_sent_again()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxReplayMessages"] = "3" });
+        var sender = await relay.ConnectAsync("sender");
+        await using (var first = await V03Async(relay, "behind"))
+        {
+            await first.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+            await UntilOnlineAsync(relay, "behind", online: false);
+        }
+        for (var i = 0; i < 10; i++)
+        {
+            await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+        }
+        await using (var stale = await ConnectWithoutReadingAsync(relay, "behind"))
+        {
+            var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "behind");
+            await Wait.UntilAsync(() => session.LastDeliveredSeq > 0, "the truncated replay is written to it");
+            stale.Socket.Abort();
+        }
+        await UntilOnlineAsync(relay, "behind", online: false);
+
+        await using var back = await V03Async(relay, "behind");
+        var notice = await back.NextWhereAsync(f => f.ErrorCode() is not null, "the notice");
+        Assert.That(notice.ErrorCode(), Is.EqualTo(ErrorCodes.ReplayTruncated));
     }
 
     [Test]
@@ -93,6 +155,15 @@ public sealed class DeliveryConfirmationTests
         Assert.That(confirmation.Confirmed, Is.Zero, "a late pong to a replaced ping confirms nothing");
         confirmation.OnPong(replacement!.Value);
         Assert.That(confirmation.Confirmed, Is.EqualTo(6));
+    }
+
+    /// <summary>A v0.3 agent on a socket that reads nothing, so it never answers a ping.</summary>
+    private static async Task<RawSocketClient> ConnectWithoutReadingAsync(TestRelay relay, string agent)
+    {
+        var client = await RawSocketClient.ConnectAsync(relay, read: false);
+        await client.SendAsync(Hello(agent));
+        await UntilOnlineAsync(relay, agent);
+        return client;
     }
 
     private static async Task UpgradeAsync(NetworkStream stream, Uri server)
