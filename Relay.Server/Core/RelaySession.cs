@@ -146,20 +146,20 @@ public abstract class RelaySession
 
     private async ValueTask WriteTrackedAsync(Outbound item, CancellationToken ct)
     {
-        if (item is CaughtUpOut caughtUp)
+        switch (item)
         {
-            Skipping(caughtUp.Seq);
-            MoveCursor(caughtUp.Seq);
-            return;
-        }
-        if (item is EnvelopeOut e)
-        {
-            Skipping(e.Envelope.Seq - 1);
-        }
-        await WriteAsync(item, ct);
-        if (item is EnvelopeOut written)
-        {
-            MoveCursor(written.Envelope.Seq);
+            case CaughtUpOut caughtUp:
+                Skipping(caughtUp.Seq);
+                MoveCursor(caughtUp.Seq);
+                break;
+            case EnvelopeOut e:
+                Skipping(e.Envelope.Seq - 1);
+                await WriteAsync(item, ct);
+                MoveCursor(e.Envelope.Seq);
+                break;
+            default:
+                await WriteAsync(item, ct);
+                break;
         }
     }
 

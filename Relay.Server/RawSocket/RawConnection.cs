@@ -141,7 +141,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             _ = session.Completion.ContinueWith(_ => CancelLater(receiving), TaskScheduler.Default);
             expiry.Set(handshake.Identity.ExpiresAt);
             ending = await ReceiveAsync(reader, session, dialect.Converse(session, responses, door), responses, expiry, receiving.Token);
-            if (ending.Code is CloseCodes.Closed or CloseCodes.Goodbye)
+            if (CloseCodes.LeftByChoice(ending))
             {
                 // Counted now: what is drained after the agent left may never be read.
                 writtenWhenItLeft = session.LastDeliveredSeq;
@@ -154,7 +154,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         {
             await session.EndAsync(ending, pump);
             await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
-            if (writtenWhenItLeft is { } written && session.CloseReason?.Code is CloseCodes.Closed or CloseCodes.Goodbye)
+            if (writtenWhenItLeft is { } written && session.CloseReason is { } reason && CloseCodes.LeftByChoice(reason))
             {
                 // The agent chose to leave: what was written before it did counts as delivered.
                 session.ConfirmUpTo(written);

@@ -157,15 +157,6 @@ public sealed class DeliveryConfirmationTests
         Assert.That(confirmation.Confirmed, Is.EqualTo(6));
     }
 
-    /// <summary>A v0.3 agent on a socket that reads nothing, so it never answers a ping.</summary>
-    private static async Task<RawSocketClient> ConnectWithoutReadingAsync(TestRelay relay, string agent)
-    {
-        var client = await RawSocketClient.ConnectAsync(relay, read: false);
-        await client.SendAsync(Hello(agent));
-        await UntilOnlineAsync(relay, agent);
-        return client;
-    }
-
     private static async Task UpgradeAsync(NetworkStream stream, Uri server)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));

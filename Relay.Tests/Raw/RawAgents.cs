@@ -26,6 +26,15 @@ public static class RawAgents
         return client;
     }
 
+    /// <summary>A v0.3 agent on a socket that reads nothing (so it never answers a ping either), once registered.</summary>
+    public static async Task<RawSocketClient> ConnectWithoutReadingAsync(TestRelay relay, string agent)
+    {
+        var client = await RawSocketClient.ConnectAsync(relay, read: false);
+        await client.SendAsync(Hello(agent));
+        await UntilOnlineAsync(relay, agent);
+        return client;
+    }
+
     /// <summary>A mesh agent whose presence the relay has registered.</summary>
     public static async Task<RawSocketClient> MeshAsync(TestRelay relay, string agent, string presenceExtra = "")
     {

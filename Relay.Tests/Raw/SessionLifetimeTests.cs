@@ -82,9 +82,7 @@ public sealed class SessionLifetimeTests
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
         // Stands for a connection gone half-open: frames are written to it, and nothing is read or answered.
-        await using var stale = await RawSocketClient.ConnectAsync(relay, read: false);
-        await stale.SendAsync(Hello("twin"));
-        await UntilOnlineAsync(relay, "twin");
+        await using var stale = await ConnectWithoutReadingAsync(relay, "twin");
         var sent = new List<SendAck>();
         for (var i = 0; i < 5; i++)
         {
