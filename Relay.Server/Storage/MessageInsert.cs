@@ -10,13 +10,13 @@ namespace SignalRelay.Server.Storage;
 /// <summary>
 /// The group-commit insert as one prepared SQLite statement on the writer's handle. It runs for every message,
 /// so it binds UTF-8 straight from the envelope (the content's raw JSON bytes, no string in between) and reads
-/// the seq without the per-execution reader, record and parameter binders of an ADO.NET command.
+/// the seq (the rowid) without the per-execution reader, record and parameter binders of an ADO.NET command.
 /// </summary>
 public sealed class MessageInsert : IDisposable
 {
     private const string Sql =
         "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq";
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
@@ -42,14 +42,9 @@ public sealed class MessageInsert : IDisposable
             BindText(6, e.SentAt);
             Check(raw.sqlite3_bind_int64(_statement, 7, e.ReceivedAt.ToUnixTimeMilliseconds()));
 
-            long? seq = null;
-            int rc;
-            while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
-            {
-                seq = raw.sqlite3_column_int64(_statement, 0);
-            }
-            Check(rc);
-            return seq;
+            Check(raw.sqlite3_step(_statement));
+            // Cheaper than RETURNING, which SQLite serves through a temporary table per statement.
+            return raw.sqlite3_changes(_db) == 0 ? null : raw.sqlite3_last_insert_rowid(_db);
         }
         finally
         {
