@@ -55,7 +55,7 @@ public sealed class MeshAgent(Uri server, string name, string? token, int index,
         var scan = FrameScan.Read(frame.Span, "type"u8, "from"u8, "id"u8, "data"u8);
         if (scan.Type.SequenceEqual("broadcast"u8) || scan.Type.SequenceEqual("direct"u8))
         {
-            if (BenchPayload.TryRead(scan.Content, out var payload))
+            if (BenchPayload.TryRead(scan.ContentOnward, out var payload))
             {
                 ledger.RecordDelivery(index, payload);
             }

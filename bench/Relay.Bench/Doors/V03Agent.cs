@@ -48,7 +48,7 @@ public sealed class V03Agent(Uri server, string name, string? token, int index, 
         var scan = FrameScan.Read(frame.Span, "message_type"u8, "sender"u8, "message_id"u8, "content"u8);
         if (scan.Type.SequenceEqual("MESSAGE"u8))
         {
-            if (!scan.Sender.SequenceEqual("relay_server"u8) && BenchPayload.TryRead(scan.Content, out var payload))
+            if (!scan.Sender.SequenceEqual("relay_server"u8) && BenchPayload.TryRead(scan.ContentOnward, out var payload))
             {
                 ledger.RecordDelivery(index, payload);
             }

@@ -52,7 +52,10 @@ public readonly record struct BenchPayload(int Sender, int Number, long SentTime
         return true;
     }
 
-    /// <summary>Reads the payload from its raw JSON bytes without building a document.</summary>
+    /// <summary>
+    /// Reads the payload from the raw JSON bytes of the object that starts <paramref name="json"/>, without building a
+    /// document, and stops as soon as it has the three numbers: neither the filler nor anything after the object is read.
+    /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> json, out BenchPayload payload)
     {
         payload = default;
@@ -71,12 +74,12 @@ public readonly record struct BenchPayload(int Sender, int Number, long SentTime
             else if (name.SequenceEqual("n"u8)) number = reader.GetInt32();
             else if (name.SequenceEqual("t"u8)) sent = reader.GetInt64();
             else reader.Skip();
+            if (sender is { } a && number is { } n && sent is { } t)
+            {
+                payload = new BenchPayload(a, n, t);
+                return true;
+            }
         }
-        if (sender is null || number is null || sent is null)
-        {
-            return false;
-        }
-        payload = new BenchPayload(sender.Value, number.Value, sent.Value);
-        return true;
+        return false;
     }
 }

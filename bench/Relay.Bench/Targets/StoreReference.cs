@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SignalRelay.Bench.Measure;
+using SignalRelay.Contracts;
 using SignalRelay.Server.Storage;
 
 namespace SignalRelay.Bench.Targets;
 
 /// <summary>
 /// The store limit: the run's rows inserted straight into SQLite, in the relay's schema and with its pragmas,
-/// one prepared statement, in transactions as big as everything the agents can have in flight at once
+/// by the relay's own prepared insert (<see cref="MessageInsert"/>), in transactions as big as everything the agents can have in flight at once
 /// (the largest batch group commit could gather). Nothing else: no sockets, no routing.
 /// </summary>
 public static class StoreReference
@@ -25,17 +27,7 @@ public static class StoreReference
         await connection.OpenAsync();
         await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;");
         await ExecuteAsync(connection, $"PRAGMA synchronous={synchronous};");
-        await using var insert = connection.CreateCommand();
-        insert.CommandText =
-            "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
-            "VALUES ($id, $kind, $from, $to, $content, NULL, $received) RETURNING seq";
-        var id = insert.Parameters.Add("$id", SqliteType.Text);
-        var kind = insert.Parameters.Add("$kind", SqliteType.Text);
-        var from = insert.Parameters.Add("$from", SqliteType.Text);
-        var to = insert.Parameters.Add("$to", SqliteType.Text);
-        var content = insert.Parameters.Add("$content", SqliteType.Text);
-        var received = insert.Parameters.Add("$received", SqliteType.Integer);
-        insert.Prepare();
+        using var insert = new MessageInsert(connection);
 
         var filler = BenchPayload.Filler(spec.PayloadBytes);
         var batch = Math.Clamp(spec.Agents * spec.Window, 1, maxBatch);
@@ -45,19 +37,21 @@ public static class StoreReference
         while (written < rows)
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
-            insert.Transaction = tx;
             for (var i = 0; i < batch && written < rows; i++, written++)
             {
                 var sender = (int)(written % spec.Agents);
                 var number = (int)(written / spec.Agents);
                 var target = spec.TargetOf(sender);
-                id.Value = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                kind.Value = target < 0 ? "broadcast" : "direct";
-                from.Value = Doors.AgentNames.Of(spec, sender);
-                to.Value = target < 0 ? DBNull.Value : Doors.AgentNames.Of(spec, target);
-                content.Value = System.Text.Encoding.UTF8.GetString(new BenchPayload(sender, number, Stopwatch.GetTimestamp()).Encode(filler));
-                received.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                await insert.ExecuteScalarAsync();
+                using var content = JsonDocument.Parse(new BenchPayload(sender, number, Stopwatch.GetTimestamp()).Encode(filler));
+                insert.Run(new Envelope
+                {
+                    Id = number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Kind = target < 0 ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct,
+                    From = Doors.AgentNames.Of(spec, sender),
+                    To = target < 0 ? null : Doors.AgentNames.Of(spec, target),
+                    Content = content.RootElement,
+                    ReceivedAt = DateTimeOffset.UtcNow,
+                });
             }
             await tx.CommitAsync();
         }
