@@ -39,6 +39,28 @@ public sealed class MessagingTests
     }
 
     [Test]
+    public async Task A_message_sent_without_an_id_gets_a_time_ordered_one()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+
+        var first = await alice.BroadcastAsync(Json.Of("one"));
+        var second = await alice.BroadcastAsync(Json.Of("two"));
+        var atBob = await Wait.NextAsync(bob.Messages, 2);
+
+        // A version 7 UUID: the version digit, then the generation time in the first 48 bits, so a generated id
+        // goes to the end of the (from, id) index rather than anywhere in it.
+        Assert.Multiple(() =>
+        {
+            Assert.That(atBob.Select(e => e.Id), Is.EqualTo(new[] { first.Id, second.Id }));
+            Assert.That(first.Id, Has.Length.EqualTo(32).And.Not.EqualTo(second.Id));
+            Assert.That(first.Id[12], Is.EqualTo('7'), first.Id);
+            Assert.That(string.CompareOrdinal(first.Id[..12], second.Id[..12]), Is.LessThanOrEqualTo(0), "the time part never goes back");
+        });
+    }
+
+    [Test]
     public async Task Ack_arrives_only_once_the_row_is_committed()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -40,7 +40,7 @@ public static class BenchCommand
         var all = new List<RunResult>();
         foreach (var spec in specs)
         {
-            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {spec.Name}: {spec.Door}, {spec.Agents} agents, {spec.MessagesPerAgent} messages each, window {spec.Window}, {spec.PayloadBytes} B, {spec.Pattern}");
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {spec.Name}: {spec.Door}, {spec.Agents} agents, {spec.MessagesPerAgent} messages each, window {spec.Window}, {spec.PayloadBytes} B, {spec.Pattern}, {spec.Ids} ids");
             foreach (var result in await runner.RunAsync(spec))
             {
                 var line = JsonSerializer.Serialize(result, BenchJsonContext.Default.RunResult);

@@ -1,3 +1,5 @@
+using SignalRelay.Bench.Doors;
+
 namespace SignalRelay.Bench;
 
 /// <summary>
@@ -15,6 +17,9 @@ public sealed class BenchOptions
     public int? Window { get; set; }
     public int? Payload { get; set; }
     public Pattern? Pattern { get; set; }
+
+    /// <summary>How message ids are made (<c>counter</c>, the default, <c>random</c> or <c>uuid7</c>).</summary>
+    public IdStyle? Ids { get; set; }
 
     /// <summary>Offered messages per second, all agents together.</summary>
     public double? Rate { get; set; }
@@ -61,6 +66,7 @@ public sealed class BenchOptions
             Window = Window ?? spec.Window,
             PayloadBytes = Payload ?? spec.PayloadBytes,
             Pattern = Pattern ?? spec.Pattern,
+            Ids = Ids ?? spec.Ids,
             OfferedRate = Rate ?? spec.OfferedRate,
             DurationCap = Duration is { } d ? TimeSpan.FromSeconds(d) : spec.DurationCap,
         };

@@ -1,3 +1,5 @@
+using SignalRelay.Bench.Doors;
+
 namespace SignalRelay.Bench;
 
 /// <summary>The ways into the relay the generator can drive, plus the bare transport reference.</summary>
@@ -28,6 +30,7 @@ public sealed record RunSpec
     public int Window { get; init; } = 8;
     public int PayloadBytes { get; init; } = 256;
     public Pattern Pattern { get; init; } = Pattern.Broadcast;
+    public IdStyle Ids { get; init; } = IdStyle.Counter;
 
     /// <summary>Messages per second offered in total across all agents; 0 sends as fast as the window allows.</summary>
     public double OfferedRate { get; init; }

@@ -204,6 +204,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
         Window = spec.Window,
         PayloadBytes = spec.PayloadBytes,
         Pattern = spec.Pattern.ToString().ToLowerInvariant(),
+        Ids = spec.Ids.ToString().ToLowerInvariant(),
         Auth = spec.Auth && target == "relay",
         OfferedRate = spec.OfferedRate,
     };

@@ -11,9 +11,9 @@ public static class AgentFactory
         var token = tokenFor?.Invoke(name);
         return spec.Door switch
         {
-            Door.Hub => new HubAgent(server, name, token, index, ledger),
-            Door.V03 => new V03Agent(server, name, token, index, ledger),
-            Door.Mesh => new MeshAgent(server, name, token, index, ledger),
+            Door.Hub => new HubAgent(server, name, token, index, spec.Ids, ledger),
+            Door.V03 => new V03Agent(server, name, token, index, spec.Ids, ledger),
+            Door.Mesh => new MeshAgent(server, name, token, index, spec.Ids, ledger),
             Door.Transport => new TransportAgent(server, index, spec.TargetOf(index), ledger),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Door, "Unknown door."),
         };

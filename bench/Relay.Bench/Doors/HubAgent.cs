@@ -6,7 +6,7 @@ using SignalRelay.Contracts;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent on the SignalR hub, through the typed .NET client.</summary>
-public sealed class HubAgent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class HubAgent(Uri server, string name, string? token, int index, IdStyle ids, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly RelayClient _client = new(new RelayClientOptions
     {
@@ -30,7 +30,7 @@ public sealed class HubAgent(Uri server, string name, string? token, int index, 
         using var document = JsonDocument.Parse(content);
         var ack = await _client.SendAsync(new SendRequest
         {
-            Id = number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Id = MessageIds.Of(ids, number),
             To = to,
             Content = document.RootElement,
         }, ct);

@@ -7,7 +7,7 @@ namespace SignalRelay.Bench.Doors;
 /// acknowledges nothing in this dialect and routes only committed messages, so a send counts as acknowledged
 /// when its first receiver has it.
 /// </summary>
-public sealed class MeshAgent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class MeshAgent(Uri server, string name, string? token, int index, IdStyle ids, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RawSocket? _socket;
@@ -43,7 +43,7 @@ public sealed class MeshAgent(Uri server, string name, string? token, int index,
             {
                 w.WriteString("to", to);
             }
-            w.WriteString("id", number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("id", MessageIds.Of(ids, number));
             w.WritePropertyName("data");
             w.WriteRawValue(content, skipInputValidation: true);
         }));

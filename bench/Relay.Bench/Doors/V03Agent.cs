@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using SignalRelay.Bench.Measure;
@@ -6,7 +5,7 @@ using SignalRelay.Bench.Measure;
 namespace SignalRelay.Bench.Doors;
 
 /// <summary>An agent speaking the v0.3 dialect: HELLO, then MESSAGE frames, each answered by an ACK naming its id.</summary>
-public sealed class V03Agent(Uri server, string name, string? token, int index, DeliveryLedger ledger) : IBenchAgent
+public sealed class V03Agent(Uri server, string name, string? token, int index, IdStyle ids, DeliveryLedger ledger) : IBenchAgent
 {
     private readonly ConcurrentDictionary<int, TaskCompletionSource> _waiting = new();
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,7 +30,7 @@ public sealed class V03Agent(Uri server, string name, string? token, int index, 
         _socket!.Send(RawDoor.Frame(w =>
         {
             Header(w, "MESSAGE");
-            w.WriteString("message_id", number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("message_id", MessageIds.Of(ids, number));
             w.WriteString("sender", name);
             if (to is not null)
             {
@@ -55,7 +54,7 @@ public sealed class V03Agent(Uri server, string name, string? token, int index, 
         }
         else if (scan.Type.SequenceEqual("ACK"u8))
         {
-            if (Utf8Parser.TryParse(scan.Id, out int number, out _) && _waiting.TryRemove(number, out var ack))
+            if (MessageIds.TryReadNumber(scan.Id, out var number) && _waiting.TryRemove(number, out var ack))
             {
                 if (frame.Span.IndexOf("\"duplicate\":true"u8) >= 0)
                 {

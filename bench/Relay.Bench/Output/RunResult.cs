@@ -19,6 +19,7 @@ public sealed record RunResult
     [JsonPropertyName("window")] public int Window { get; init; }
     [JsonPropertyName("payload_bytes")] public int PayloadBytes { get; init; }
     [JsonPropertyName("pattern")] public required string Pattern { get; init; }
+    [JsonPropertyName("ids")] public required string Ids { get; init; }
 
     /// <summary>The relay required a token from every agent (the references never do).</summary>
     [JsonPropertyName("auth")] public bool Auth { get; init; }

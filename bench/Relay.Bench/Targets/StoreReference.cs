@@ -45,7 +45,7 @@ public static class StoreReference
                 using var content = JsonDocument.Parse(new BenchPayload(sender, number, Stopwatch.GetTimestamp()).Encode(filler));
                 insert.Run(new Envelope
                 {
-                    Id = number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Id = Doors.MessageIds.Of(spec.Ids, number),
                     Kind = target < 0 ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct,
                     From = Doors.AgentNames.Of(spec, sender),
                     To = target < 0 ? null : Doors.AgentNames.Of(spec, target),
