@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using SignalRelay.Bench.Measure;
 using SignalRelay.Contracts;
@@ -10,8 +10,9 @@ namespace SignalRelay.Bench.Targets;
 
 /// <summary>
 /// The store limit: the run's rows inserted straight into SQLite, in the relay's schema and with its pragmas,
-/// by the relay's own prepared insert (<see cref="MessageInsert"/>), in transactions as big as everything the agents can have in flight at once
-/// (the largest batch group commit could gather). Nothing else: no sockets, no routing.
+/// by the relay's own prepared insert (<see cref="MessageInsert"/>), in transactions as big as everything the
+/// agents can have in flight at once (the largest batch group commit could gather). Nothing else: no sockets,
+/// no routing.
 /// </summary>
 public static class StoreReference
 {
