@@ -57,6 +57,12 @@ public abstract class RelaySession
     /// <summary>Completes when the writer has stopped and the transport was told to close.</summary>
     public Task Completion => _completed.Task;
 
+    /// <summary>
+    /// Completes when the connection is over and the agent's cursor has taken everything it confirmed: for a
+    /// transport that confirms nothing after the close, with <see cref="Completion"/>.
+    /// </summary>
+    public virtual Task Finished => Completion;
+
     public void Touch() => Volatile.Write(ref _lastActivityTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     /// <summary>Queues a frame without waiting; drops the connection when its queue is full.</summary>

@@ -38,8 +38,9 @@ public sealed class ShutdownCoordinator(
         var sessions = registry.CloseAll(ShuttingDown, budget);
         logger.LogInformation("Shutting down: closing {Count} sessions", sessions.Count);
         // SignalR aborts its connections on this same signal as soon as this callback returns (callbacks run
-        // newest first, and this one was registered after SignalR's), so wait here until everyone was told.
-        Task.WhenAll(sessions.Select(s => s.Completion)).Wait(budget);
+        // newest first, and this one was registered after SignalR's), so wait here until everyone was told, and
+        // raw agents answered the last ping, so the cursors stored at shutdown count what they read.
+        Task.WhenAll(sessions.Select(s => s.Finished)).Wait(budget);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

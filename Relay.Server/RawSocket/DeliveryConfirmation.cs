@@ -71,15 +71,21 @@ public sealed class DeliveryConfirmation
         var now = Environment.TickCount64;
         lock (_gate)
         {
-            if (!Unconfirmed(written) || Awaiting(now) || now - _lastPingAt < (long)Interval.TotalMilliseconds)
-            {
-                return null;
-            }
-            _lastPingAt = now;
-            _awaitedSeq = written;
-            _awaitedCoversNotice = _noticeUnread;
-            _awaited = _base + ++_sent;
-            return _awaited;
+            return !Unconfirmed(written) || Awaiting(now) || now - _lastPingAt < (long)Interval.TotalMilliseconds
+                ? null
+                : Start(written, now);
+        }
+    }
+
+    /// <summary>
+    /// The payload of a last ping, sent just before the relay closes the connection, so that what the client read
+    /// counts even when the ping interval or an earlier ping would hold it back; null when all is confirmed.
+    /// </summary>
+    public ulong? StartFinalPing(long written)
+    {
+        lock (_gate)
+        {
+            return Unconfirmed(written) ? Start(written, Environment.TickCount64) : null;
         }
     }
 
@@ -95,6 +101,16 @@ public sealed class DeliveryConfirmation
             _confirmed = Math.Max(_confirmed, _awaitedSeq);
             _noticeUnread &= !_awaitedCoversNotice;
         }
+    }
+
+    // Under the gate. A ping still out is replaced: its pong no longer matches, and this one confirms more.
+    private ulong Start(long written, long now)
+    {
+        _lastPingAt = now;
+        _awaitedSeq = written;
+        _awaitedCoversNotice = _noticeUnread;
+        _awaited = _base + ++_sent;
+        return _awaited.Value;
     }
 
     private bool Unconfirmed(long written) => written > _confirmed || _noticeUnread;

@@ -6,7 +6,11 @@ namespace SignalRelay.Server.RawSocket;
 /// <summary>Ending a raw connection: the error frame saying why, then the close frame, both bounded in time.</summary>
 public static class RawClose
 {
-    public static async Task SendAsync(WebSocket socket, byte[]? errorFrame, RelayError reason, TimeSpan timeout)
+    /// <summary>
+    /// Sends the error frame (if any), then whatever <paramref name="beforeClose"/> writes, then the close frame.
+    /// </summary>
+    public static async Task SendAsync(WebSocket socket, byte[]? errorFrame, RelayError reason, TimeSpan timeout,
+        Func<CancellationToken, ValueTask>? beforeClose = null)
     {
         if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
@@ -18,6 +22,10 @@ public static class RawClose
             if (errorFrame is not null)
             {
                 await socket.SendAsync(errorFrame, WebSocketMessageType.Text, endOfMessage: true, cts.Token);
+            }
+            if (beforeClose is not null)
+            {
+                await beforeClose(cts.Token);
             }
             await socket.CloseOutputAsync(CloseCodes.For(reason), reason.Code, cts.Token);
         }

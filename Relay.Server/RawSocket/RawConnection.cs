@@ -152,15 +152,23 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         }
         finally
         {
-            await session.EndAsync(ending, pump);
-            await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
-            if (writtenWhenItLeft is { } written && session.CloseReason is { } reason && CloseCodes.LeftByChoice(reason))
+            try
             {
-                // The agent chose to leave: what was written before it did counts as delivered.
-                session.ConfirmUpTo(written);
+                await session.EndAsync(ending, pump);
+                // Also reads the pong to the session's last ping, when the relay is the one closing.
+                await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
+                if (writtenWhenItLeft is { } written && session.CloseReason is { } reason && CloseCodes.LeftByChoice(reason))
+                {
+                    // The agent chose to leave: what was written before it did counts as delivered.
+                    session.ConfirmUpTo(written);
+                }
+                door.Registry.Unregister(session);
+                door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
             }
-            door.Registry.Unregister(session);
-            door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
+            finally
+            {
+                session.MarkFinished();
+            }
         }
     }
 

@@ -24,9 +24,15 @@ public sealed class RawSession(
     TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity)
 {
     private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pingRequested;
 
     public IRawDialect Dialect => dialect;
+
+    /// <summary>Completes once the connection has read the peer's close (or stopped waiting for it) and left the registry.</summary>
+    public override Task Finished => _finished.Task;
+
+    public void MarkFinished() => _finished.TrySetResult();
 
     /// <summary>What the client's pongs confirm; without the coalescing stream, what was written.</summary>
     public override long ConfirmedSeq => _confirmation?.Confirmed ?? LastDeliveredSeq;
@@ -154,5 +160,18 @@ public sealed class RawSession(
     };
 
     protected override Task CloseTransportAsync(RelayError reason) =>
-        RawClose.SendAsync(socket, CloseCodes.IsNormal(reason) ? null : dialect.EncodeError(reason), reason, closeTimeout);
+        RawClose.SendAsync(socket, CloseCodes.IsNormal(reason) ? null : dialect.EncodeError(reason), reason, closeTimeout, SendFinalPingAsync);
+
+    /// <summary>
+    /// When the relay ends a connection (shutdown, a new connection for the agent, an expired token), a last ping
+    /// goes out just before the close frame: a client that takes everything before the close answers it, and what
+    /// it read counts, so it is not sent again when the agent comes back.
+    /// </summary>
+    private async ValueTask SendFinalPingAsync(CancellationToken ct)
+    {
+        if (transport is not null && socket.State == WebSocketState.Open && _confirmation?.StartFinalPing(LastDeliveredSeq) is { } ping)
+        {
+            await transport.WriteAsync(WebSocketFrames.Ping(ping), ct);
+        }
+    }
 }

@@ -95,6 +95,35 @@ public sealed class DeliveryConfirmationTests
     }
 
     [Test]
+    public async Task After_a_graceful_restart_an_agent_is_sent_nothing_it_read_before_the_shutdown()
+    {
+        using var data = new TempDirectory();
+        var database = data.File("relay.db");
+        await using (var first = await TestRelay.StartAsync(databasePath: database))
+        {
+            var sender = await first.ConnectAsync("sender");
+            await using var reader = await V03Async(first, "reader");
+            for (var i = 0; i < 20; i++)
+            {
+                await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+            }
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.That((await reader.NextV03MessageAsync()).Str("message_id"), Is.EqualTo($"m{i}"));
+            }
+            // Well within the ping interval of the first message's ping: only the last ping confirms the rest.
+            await first.App.StopAsync();
+            Assert.That(await reader.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+        }
+
+        await using var second = await TestRelay.StartAsync(databasePath: database);
+        await using var back = await V03Async(second, "reader");
+        var sender2 = await second.ConnectAsync("sender");
+        await sender2.BroadcastAsync(Json.Of("after"), "after");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("after"), "a message it had read came again");
+    }
+
+    [Test]
     public async Task A_replay_truncated_notice_the_client_never_read_is_sent_again()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxReplayMessages"] = "3" });
@@ -155,6 +184,22 @@ public sealed class DeliveryConfirmationTests
         Assert.That(confirmation.Confirmed, Is.Zero, "a late pong to a replaced ping confirms nothing");
         confirmation.OnPong(replacement!.Value);
         Assert.That(confirmation.Confirmed, Is.EqualTo(6));
+    }
+
+    [Test]
+    public void The_last_ping_goes_out_at_once_in_place_of_one_still_out_and_only_when_something_is_unconfirmed()
+    {
+        var confirmation = new DeliveryConfirmation();
+        var first = confirmation.TryStartPing(written: 5);
+        Assert.That(confirmation.TryStartPing(written: 8), Is.Null, "within the interval, with a ping out");
+
+        var last = confirmation.StartFinalPing(written: 8);
+        Assert.That(last, Is.Not.Null.And.Not.EqualTo(first));
+        confirmation.OnPong(first!.Value);
+        Assert.That(confirmation.Confirmed, Is.Zero, "the replaced ping's pong confirms nothing");
+        confirmation.OnPong(last!.Value);
+        Assert.That(confirmation.Confirmed, Is.EqualTo(8));
+        Assert.That(confirmation.StartFinalPing(written: 8), Is.Null, "everything is confirmed");
     }
 
     private static async Task UpgradeAsync(NetworkStream stream, Uri server)
