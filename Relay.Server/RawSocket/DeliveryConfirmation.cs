@@ -5,7 +5,8 @@ namespace SignalRelay.Server.RawSocket;
 /// last seq written so far; a client's WebSocket answers a ping only once it has read everything before it, so
 /// its pong confirms that seq. One ping is out at a time, and they are spaced by <see cref="Interval"/> so a busy
 /// connection pays almost nothing for them. A ping unanswered for <see cref="GiveUpAfter"/> is replaced (a client
-/// may answer only the newest of several pings, such as the WebSocket's own keep-alive).
+/// may answer only the newest of several pings, such as the WebSocket's own keep-alive); a late pong to the ping it
+/// replaced still confirms what that one covered.
 /// </summary>
 public sealed class DeliveryConfirmation
 {
@@ -16,15 +17,18 @@ public sealed class DeliveryConfirmation
     private readonly ulong _base = (ulong)Random.Shared.NextInt64();
     private readonly Lock _gate = new();
     private ulong _sent;
-    private ulong? _awaited;
-    private long _awaitedSeq;
+    private Ping? _awaited;
+    private Ping? _replaced;
     private long _confirmed;
     private long? _lastPingAt;
 
     // A notice (REPLAY_TRUNCATED, RESUME_TOO_OLD) has no seq of its own, so until a ping sent after it comes back
     // the seqs it explains are not skipped: a client that never read it is told again.
-    private bool _noticeUnread;
-    private bool _awaitedCoversNotice;
+    private int _noticesWritten;
+    private int _noticesConfirmed;
+
+    /// <summary>A ping sent: its payload, and the seq and the count of notices written before it.</summary>
+    private readonly record struct Ping(ulong Payload, long Seq, int Notices);
 
     /// <summary>The last seq the client has provably read.</summary>
     public long Confirmed
@@ -41,7 +45,7 @@ public sealed class DeliveryConfirmation
     /// <summary>A notice was written; it counts as unread until a later ping comes back.</summary>
     public void NoticeWritten()
     {
-        lock (_gate) _noticeUnread = true;
+        lock (_gate) _noticesWritten++;
     }
 
     /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already has, or a clean goodbye).</summary>
@@ -58,7 +62,7 @@ public sealed class DeliveryConfirmation
     {
         lock (_gate)
         {
-            if (_confirmed >= written && !_noticeUnread)
+            if (_confirmed >= written && _noticesConfirmed == _noticesWritten)
             {
                 _confirmed = Math.Max(_confirmed, seq);
             }
@@ -93,27 +97,36 @@ public sealed class DeliveryConfirmation
     {
         lock (_gate)
         {
-            if (payload != _awaited)
+            if (_awaited is { } awaited && awaited.Payload == payload)
             {
-                return;
+                _awaited = null;
+                Confirm(awaited);
             }
-            _awaited = null;
-            _confirmed = Math.Max(_confirmed, _awaitedSeq);
-            _noticeUnread &= !_awaitedCoversNotice;
+            else if (_replaced is { } replaced && replaced.Payload == payload)
+            {
+                _replaced = null;
+                Confirm(replaced);
+            }
         }
     }
 
-    // Under the gate. A ping still out is replaced: its pong no longer matches, and this one confirms more.
+    // Under the gate. A ping still out is replaced by this one, which confirms more; its pong still counts if it comes.
     private ulong Start(long written, long now)
     {
         _lastPingAt = now;
-        _awaitedSeq = written;
-        _awaitedCoversNotice = _noticeUnread;
-        _awaited = _base + ++_sent;
-        return _awaited.Value;
+        _replaced = _awaited ?? _replaced;
+        var ping = new Ping(_base + ++_sent, written, _noticesWritten);
+        _awaited = ping;
+        return ping.Payload;
     }
 
-    private bool Unconfirmed(long written) => written > _confirmed || _noticeUnread;
+    private void Confirm(Ping ping)
+    {
+        _confirmed = Math.Max(_confirmed, ping.Seq);
+        _noticesConfirmed = Math.Max(_noticesConfirmed, ping.Notices);
+    }
+
+    private bool Unconfirmed(long written) => written > _confirmed || _noticesConfirmed < _noticesWritten;
 
     private bool Awaiting(long now) => _awaited is not null && now - _lastPingAt < (long)GiveUpAfter.TotalMilliseconds;
 }

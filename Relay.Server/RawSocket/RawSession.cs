@@ -159,14 +159,16 @@ public sealed class RawSession(
         _ => throw new InvalidOperationException($"A raw socket cannot send {item.GetType().Name}."),
     };
 
-    protected override Task CloseTransportAsync(RelayError reason) =>
-        RawClose.SendAsync(socket, CloseCodes.IsNormal(reason) ? null : dialect.EncodeError(reason), reason, closeTimeout, SendFinalPingAsync);
-
     /// <summary>
-    /// When the relay ends a connection (shutdown, a new connection for the agent, an expired token), a last ping
-    /// goes out just before the close frame: a client that takes everything before the close answers it, and what
-    /// it read counts, so it is not sent again when the agent comes back.
+    /// When the relay ends a connection (shutdown, an expired token), a last ping goes out just before the close
+    /// frame: a client that takes everything before the close answers it, and what it read counts, so it is not sent
+    /// again when the agent comes back. Not when a new connection replaced this one: its replay was planned from what
+    /// this one had confirmed by then, and a later pong would change nothing.
     /// </summary>
+    protected override Task CloseTransportAsync(RelayError reason) =>
+        RawClose.SendAsync(socket, CloseCodes.IsNormal(reason) ? null : dialect.EncodeError(reason), reason, closeTimeout,
+            reason.Code == ErrorCodes.SessionReplaced ? null : SendFinalPingAsync);
+
     private async ValueTask SendFinalPingAsync(CancellationToken ct)
     {
         if (transport is not null && socket.State == WebSocketState.Open && _confirmation?.StartFinalPing(LastDeliveredSeq) is { } ping)

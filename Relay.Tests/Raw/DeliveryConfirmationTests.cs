@@ -170,7 +170,7 @@ public sealed class DeliveryConfirmationTests
     }
 
     [Test]
-    public async Task A_ping_whose_pong_never_comes_is_replaced_and_the_next_pong_confirms()
+    public async Task A_ping_unanswered_too_long_is_replaced_and_a_late_pong_to_it_still_confirms_what_it_covered()
     {
         var confirmation = new DeliveryConfirmation();
         var lost = confirmation.TryStartPing(written: 5);
@@ -181,13 +181,13 @@ public sealed class DeliveryConfirmationTests
         await Wait.UntilAsync(() => (replacement = confirmation.TryStartPing(written: 6)) is not null,
             "a new ping once the first has waited too long");
         confirmation.OnPong(lost!.Value);
-        Assert.That(confirmation.Confirmed, Is.Zero, "a late pong to a replaced ping confirms nothing");
+        Assert.That(confirmation.Confirmed, Is.EqualTo(5), "the client did read everything before the replaced ping");
         confirmation.OnPong(replacement!.Value);
         Assert.That(confirmation.Confirmed, Is.EqualTo(6));
     }
 
     [Test]
-    public void The_last_ping_goes_out_at_once_in_place_of_one_still_out_and_only_when_something_is_unconfirmed()
+    public void The_last_ping_goes_out_at_once_beside_one_still_out_and_only_when_something_is_unconfirmed()
     {
         var confirmation = new DeliveryConfirmation();
         var first = confirmation.TryStartPing(written: 5);
@@ -196,10 +196,28 @@ public sealed class DeliveryConfirmationTests
         var last = confirmation.StartFinalPing(written: 8);
         Assert.That(last, Is.Not.Null.And.Not.EqualTo(first));
         confirmation.OnPong(first!.Value);
-        Assert.That(confirmation.Confirmed, Is.Zero, "the replaced ping's pong confirms nothing");
+        Assert.That(confirmation.Confirmed, Is.EqualTo(5), "a pong on its way to the replaced ping still counts");
         confirmation.OnPong(last!.Value);
         Assert.That(confirmation.Confirmed, Is.EqualTo(8));
         Assert.That(confirmation.StartFinalPing(written: 8), Is.Null, "everything is confirmed");
+    }
+
+    [Test]
+    public void A_pong_confirms_only_the_notices_written_before_its_ping()
+    {
+        var confirmation = new DeliveryConfirmation();
+        confirmation.NoticeWritten();
+        var ping = confirmation.StartFinalPing(written: 0);
+        Assert.That(ping, Is.Not.Null, "an unread notice wants a ping");
+        confirmation.NoticeWritten();
+        confirmation.OnPong(ping!.Value);
+
+        confirmation.SkipTo(written: 0, seq: 10);
+        Assert.Multiple(() =>
+        {
+            Assert.That(confirmation.NeedsPing(written: 0), Is.True, "the second notice came after the ping");
+            Assert.That(confirmation.Confirmed, Is.Zero, "nothing is skipped while a notice is unread");
+        });
     }
 
     private static async Task UpgradeAsync(NetworkStream stream, Uri server)

@@ -141,7 +141,10 @@ public sealed class SessionLifetimeTests
         var growth = SettledHeapBytes() - before;
 
         TestContext.Out.WriteLine($"heap growth over 2000 cycles: {growth / 1024} KiB");
-        Assert.That(growth, Is.LessThan(1024L * 1024), "a session leaked per cycle (several kB each) would show here");
+        // A session leaked per cycle (several kB each) would be 6 MiB or more. The runtime's own one-time growth (new
+        // thread-pool threads and their per-thread caches) has measured anywhere from 0 to about 1 MiB here, with
+        // this build and the one before it alike.
+        Assert.That(growth, Is.LessThan(2L * 1024 * 1024), "a session leaked per cycle would show here");
     }
 
     [Test]
