@@ -162,11 +162,11 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     // The agent chose to leave: what was written before it did counts as delivered.
                     session.ConfirmUpTo(written);
                 }
-                door.Registry.Unregister(session);
-                door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
             }
             finally
             {
+                door.Registry.Unregister(session);
+                door.Logger.LogInformation("Agent {Agent} disconnected from raw WebSocket: {Reason}", session.AgentId, session.CloseReason?.Code);
                 session.MarkFinished();
             }
         }
