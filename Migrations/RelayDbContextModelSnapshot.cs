@@ -25,7 +25,7 @@ public sealed class RelayDbContextModelSnapshot : ModelSnapshot
             b.Property<string>("ToAgent").HasColumnType("TEXT").HasColumnName("to_agent");
             b.HasKey("Seq");
             b.HasIndex("ReceivedAtMs").HasDatabaseName("ix_messages_received_at");
-            b.HasIndex("FromAgent", "MessageId").IsUnique().HasDatabaseName("ix_messages_from_id");
+            b.HasIndex("MessageId", "FromAgent").IsUnique().HasDatabaseName("ix_messages_id_from");
             b.HasIndex("ToAgent", "Seq").HasDatabaseName("ix_messages_to_seq");
             b.ToTable("messages");
         });

@@ -22,7 +22,8 @@ public sealed class RelayDbContext(DbContextOptions<RelayDbContext> options) : D
             m.Property(x => x.Content).HasColumnName("content").IsRequired();
             m.Property(x => x.SentAt).HasColumnName("sent_at");
             m.Property(x => x.ReceivedAtMs).HasColumnName("received_at_ms");
-            m.HasIndex(x => new { x.FromAgent, x.MessageId }).IsUnique().HasDatabaseName("ix_messages_from_id");
+            // Id first: time-ordered and counter ids from every sender land on the same few leaf pages per commit.
+            m.HasIndex(x => new { x.MessageId, x.FromAgent }).IsUnique().HasDatabaseName("ix_messages_id_from");
             m.HasIndex(x => new { x.ToAgent, x.Seq }).HasDatabaseName("ix_messages_to_seq");
             m.HasIndex(x => x.ReceivedAtMs).HasDatabaseName("ix_messages_received_at");
         });

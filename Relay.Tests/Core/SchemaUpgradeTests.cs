@@ -35,4 +35,35 @@ public sealed class SchemaUpgradeTests
 
         Assert.That((await veteran.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("new"), "the old message is behind its cursor");
     }
+
+    [Test]
+    public async Task A_message_stored_before_the_resend_guard_was_rekeyed_is_still_recognised_when_sent_again()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("relay.db");
+        var options = new DbContextOptionsBuilder<RelayDbContext>().UseSqlite($"Data Source={path}").Options;
+        await using (var db = new RelayDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261122000000_BroadcastsFloor");
+            // Stamped now, so retention keeps it.
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms) VALUES ('m1', 'broadcast', 'alice', '\"old\"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()})");
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var relay = await TestRelay.StartAsync(databasePath: path);
+        await using var alice = await V03Async(relay, "alice");
+        await using var bob = await V03Async(relay, "bob");
+        await alice.SendAsync(Message("alice", "m1", "resent"));
+        var resent = await alice.NextOfAsync("message_type", "ACK");
+        await bob.SendAsync(Message("bob", "m1", "same id, other sender"));
+        var other = await bob.NextOfAsync("message_type", "ACK");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resent.GetProperty("duplicate").GetBoolean(), Is.True, "alice's m1 was stored before the upgrade");
+            Assert.That(resent.Long("seq"), Is.EqualTo(1L));
+            Assert.That(other.GetProperty("duplicate").GetBoolean(), Is.False, "ids are unique per sender, not across senders");
+        });
+    }
 }
