@@ -24,7 +24,6 @@ public sealed class RelayDbContextModelSnapshot : ModelSnapshot
             b.Property<string>("SentAt").HasColumnType("TEXT").HasColumnName("sent_at");
             b.Property<string>("ToAgent").HasColumnType("TEXT").HasColumnName("to_agent");
             b.HasKey("Seq");
-            b.HasIndex("ReceivedAtMs").HasDatabaseName("ix_messages_received_at");
             b.HasIndex("MessageId", "FromAgent").IsUnique().HasDatabaseName("ix_messages_id_from");
             b.HasIndex("ToAgent", "Seq").HasDatabaseName("ix_messages_to_seq");
             b.ToTable("messages");

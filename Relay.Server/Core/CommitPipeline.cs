@@ -81,7 +81,7 @@ public sealed class CommitPipeline(
         {
             if (!results[i].Duplicate)
             {
-                committed.Add(batch[i].Envelope with { Seq = results[i].Seq });
+                committed.Add(batch[i].Envelope with { Seq = results[i].Seq, ReceivedAt = results[i].ReceivedAt });
             }
         }
         registry.Dispatch(committed);

@@ -14,7 +14,8 @@ public interface IMessageStore
     /// <summary>
     /// Commits a batch in one transaction, assigning each new message its seq.
     /// A message whose (from, id) is already stored is not stored again: its result is marked duplicate
-    /// and carries the original seq and receive time.
+    /// and carries the original seq and receive time. Receive times never decrease along seq: a message
+    /// stamped earlier than the one committed before it gets that one's time.
     /// </summary>
     Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct);
 

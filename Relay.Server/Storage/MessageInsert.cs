@@ -28,8 +28,11 @@ public sealed class MessageInsert : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
     }
 
-    /// <summary>Inserts <paramref name="e"/> in the open transaction: its new seq, or null when (from, id) is already stored.</summary>
-    public long? Run(Envelope e)
+    /// <summary>
+    /// Inserts <paramref name="e"/>, received at <paramref name="receivedAtMs"/>, in the open transaction: its new
+    /// seq, or null when (from, id) is already stored.
+    /// </summary>
+    public long? Run(Envelope e, long receivedAtMs)
     {
         try
         {
@@ -40,7 +43,7 @@ public sealed class MessageInsert : IDisposable
             Check(raw.sqlite3_bind_text(_statement, 5,
                 e.Content.ValueKind == JsonValueKind.Undefined ? "null"u8 : JsonMarshal.GetRawUtf8Value(e.Content)));
             BindText(6, e.SentAt);
-            Check(raw.sqlite3_bind_int64(_statement, 7, e.ReceivedAt.ToUnixTimeMilliseconds()));
+            Check(raw.sqlite3_bind_int64(_statement, 7, receivedAtMs));
 
             Check(raw.sqlite3_step(_statement));
             // Cheaper than RETURNING, which SQLite serves through a temporary table per statement.

@@ -25,7 +25,6 @@ public sealed class RelayDbContext(DbContextOptions<RelayDbContext> options) : D
             // Id first: time-ordered and counter ids from every sender land on the same few leaf pages per commit.
             m.HasIndex(x => new { x.MessageId, x.FromAgent }).IsUnique().HasDatabaseName("ix_messages_id_from");
             m.HasIndex(x => new { x.ToAgent, x.Seq }).HasDatabaseName("ix_messages_to_seq");
-            m.HasIndex(x => x.ReceivedAtMs).HasDatabaseName("ix_messages_received_at");
         });
 
         modelBuilder.Entity<PresenceRow>(p =>

@@ -24,6 +24,8 @@ public sealed class SqliteMessageStore(
     private SqliteConnection? _writer;
     private MessageInsert? _insert;
     private SqliteCommand? _findExisting;
+    // Receive times never decrease along seq, even when the clock steps back, so a time maps to a seq by bisection.
+    private long _lastReceivedAtMs;
 
     public async Task InitializeAsync(CancellationToken ct)
     {
@@ -44,6 +46,10 @@ public sealed class SqliteMessageStore(
         _findExisting.Parameters.Add(new SqliteParameter { ParameterName = "$from" });
         _findExisting.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
         _findExisting.Prepare();
+
+        await using var newest = _writer.CreateCommand();
+        newest.CommandText = "SELECT received_at_ms FROM messages ORDER BY seq DESC LIMIT 1";
+        _lastReceivedAtMs = await newest.ExecuteScalarAsync(ct) is long ms ? ms : 0;
     }
 
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct)
@@ -61,10 +67,17 @@ public sealed class SqliteMessageStore(
             for (var i = 0; i < batch.Count; i++)
             {
                 var e = batch[i];
-                var seq = _insert.Run(e);
-                results[i] = seq is long assigned
-                    ? new AppendResult(assigned, false, e.ReceivedAt)
-                    : await FindExistingAsync(e, ct);
+                var receivedAtMs = Math.Max(_lastReceivedAtMs, e.ReceivedAt.ToUnixTimeMilliseconds());
+                var seq = _insert.Run(e, receivedAtMs);
+                if (seq is long assigned)
+                {
+                    _lastReceivedAtMs = receivedAtMs;
+                    results[i] = new AppendResult(assigned, false, DateTimeOffset.FromUnixTimeMilliseconds(receivedAtMs));
+                }
+                else
+                {
+                    results[i] = await FindExistingAsync(e, ct);
+                }
             }
             await tx.CommitAsync(ct);
             return results;
@@ -97,8 +110,11 @@ public sealed class SqliteMessageStore(
         }
         if (query.SinceTime is { } sinceTime)
         {
-            var ms = sinceTime.ToUnixTimeMilliseconds();
-            rows = rows.Where(m => m.ReceivedAtMs >= ms);
+            if (await FirstReceivedAtOrAfterAsync(db, sinceTime, ct) is not long first)
+            {
+                return [];
+            }
+            rows = rows.Where(m => m.Seq >= first);
         }
 
         List<MessageRow> page;
@@ -184,8 +200,8 @@ public sealed class SqliteMessageStore(
     public Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct) => InWriteTurnAsync(async () =>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var cutoffMs = olderThan.ToUnixTimeMilliseconds();
-        var deleted = await db.Messages.Where(m => m.ReceivedAtMs < cutoffMs).ExecuteDeleteAsync(ct);
+        var firstKept = await FirstReceivedAtOrAfterAsync(db, olderThan, ct) ?? long.MaxValue;
+        var deleted = await db.Messages.Where(m => m.Seq < firstKept).ExecuteDeleteAsync(ct);
         var newest = await db.Messages.MaxAsync(m => (long?)m.Seq, ct) ?? 0;
         var floor = newest - keepNewest;
         if (floor > 0)
@@ -194,6 +210,12 @@ public sealed class SqliteMessageStore(
         }
         return deleted;
     }, ct);
+
+    private static async Task<long?> FirstReceivedAtOrAfterAsync(RelayDbContext db, DateTimeOffset time, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        return await SeqByReceiveTime.FirstAtOrAfterAsync((SqliteConnection)db.Database.GetDbConnection(), time.ToUnixTimeMilliseconds(), ct);
+    }
 
     /// <summary>Runs a write made on another connection in its turn with the batch writer.</summary>
     private async Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken ct)

@@ -36,7 +36,8 @@ public sealed class TestRelay : IAsyncDisposable
     /// <summary>ws:// address of a path on this relay.</summary>
     public Uri WebSocketUri(string path = "/") => new($"ws://{BaseUri.Authority}{path}");
 
-    public static async Task<TestRelay> StartAsync(IDictionary<string, string?>? settings = null, string? databasePath = null)
+    public static async Task<TestRelay> StartAsync(
+        IDictionary<string, string?>? settings = null, string? databasePath = null, TimeProvider? clock = null)
     {
         var owned = databasePath is null ? new TempDirectory() : null;
         var path = databasePath ?? owned!.File("relay.db");
@@ -49,6 +50,10 @@ public sealed class TestRelay : IAsyncDisposable
                 ["Logging:LogLevel:SignalRelay"] = "Warning",
             });
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
         });
         await app.StartAsync();
         return new TestRelay(app, path, owned);

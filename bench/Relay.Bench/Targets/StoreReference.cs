@@ -51,8 +51,7 @@ public static class StoreReference
                     From = Doors.AgentNames.Of(spec, sender),
                     To = target < 0 ? null : Doors.AgentNames.Of(spec, target),
                     Content = content.RootElement,
-                    ReceivedAt = DateTimeOffset.UtcNow,
-                });
+                }, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
             await tx.CommitAsync();
         }
