@@ -16,17 +16,14 @@ public sealed class SchemaUpgradeTests
     {
         using var directory = new TempDirectory();
         var path = directory.File("relay.db");
-        var options = new DbContextOptionsBuilder<RelayDbContext>().UseSqlite($"Data Source={path}").Options;
-        await using (var db = new RelayDbContext(options))
+        await StoreAsEarlierReleaseAsync(path, "20261121000000_Initial", async db =>
         {
-            await db.GetService<IMigrator>().MigrateAsync("20261121000000_Initial");
             // What the earlier release stored: one message, and an agent whose cursor is past it.
-            await db.Database.ExecuteSqlRawAsync(
+            await db.ExecuteSqlRawAsync(
                 "INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms) VALUES ('old', 'broadcast', 'sender', '\"old\"', 0)");
-            await db.Database.ExecuteSqlRawAsync(
+            await db.ExecuteSqlRawAsync(
                 "INSERT INTO presence (agent_id, status, last_seen_ms, cursor, protocol) VALUES ('veteran', 'offline', 0, 1, 'v0.3')");
-        }
-        SqliteConnection.ClearAllPools();
+        });
 
         await using var relay = await TestRelay.StartAsync(databasePath: path);
         var sender = await relay.ConnectAsync("sender");
@@ -41,15 +38,9 @@ public sealed class SchemaUpgradeTests
     {
         using var directory = new TempDirectory();
         var path = directory.File("relay.db");
-        var options = new DbContextOptionsBuilder<RelayDbContext>().UseSqlite($"Data Source={path}").Options;
-        await using (var db = new RelayDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync("20261122000000_BroadcastsFloor");
-            // Stamped now, so retention keeps it.
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms) VALUES ('m1', 'broadcast', 'alice', '\"old\"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()})");
-        }
-        SqliteConnection.ClearAllPools();
+        // Stamped now, so retention keeps it.
+        await StoreAsEarlierReleaseAsync(path, "20261122000000_BroadcastsFloor", db => db.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms) VALUES ('m1', 'broadcast', 'alice', '\"old\"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()})"));
 
         await using var relay = await TestRelay.StartAsync(databasePath: path);
         await using var alice = await V03Async(relay, "alice");
@@ -65,5 +56,17 @@ public sealed class SchemaUpgradeTests
             Assert.That(resent.Long("seq"), Is.EqualTo(1L));
             Assert.That(other.GetProperty("duplicate").GetBoolean(), Is.False, "ids are unique per sender, not across senders");
         });
+    }
+
+    /// <summary>A database at <paramref name="path"/> with the schema of <paramref name="migration"/> and what <paramref name="store"/> writes.</summary>
+    private static async Task StoreAsEarlierReleaseAsync(string path, string migration, Func<DatabaseFacade, Task> store)
+    {
+        var options = new DbContextOptionsBuilder<RelayDbContext>().UseSqlite($"Data Source={path}").Options;
+        await using (var db = new RelayDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync(migration);
+            await store(db.Database);
+        }
+        SqliteConnection.ClearAllPools();
     }
 }
