@@ -6,8 +6,8 @@ using SignalRelay.Server.Configuration;
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// Group commit: one loop takes every message waiting, commits them in one transaction, then routes them
-/// and completes their ACKs. A batch is whatever arrived during the previous commit, so batches grow with
+/// Group commit: one loop takes every message waiting, commits them in one transaction, then completes their
+/// ACKs and routes them. A batch is whatever arrived during the previous commit, so batches grow with
 /// load. Being the only writer, the loop also fixes the order of the bus.
 /// </summary>
 public sealed class CommitPipeline(
@@ -37,23 +37,35 @@ public sealed class CommitPipeline(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // SQLite blocks its caller for the whole commit (the inserts and the fsync), so the loop has a thread of its
+    // own instead of holding one of the pool's, which the sockets and the session writers need meanwhile.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(CommitUntilDrained, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void CommitUntilDrained()
     {
         var maxBatch = options.Value.Storage.MaxBatchSize;
         var batch = new List<PendingPublish>(maxBatch);
         var envelopes = new List<Envelope>(maxBatch);
         // Not stoppingToken: on shutdown the inbox is completed and drained, never abandoned.
-        while (await _inbox.Reader.WaitToReadAsync(CancellationToken.None))
+        while (WaitForMessages())
         {
             while (batch.Count < maxBatch && _inbox.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
                 envelopes.Add(pending.Envelope);
             }
-            await CommitAsync(batch, envelopes);
+            CommitAsync(batch, envelopes).GetAwaiter().GetResult();
             batch.Clear();
             envelopes.Clear();
         }
+    }
+
+    /// <summary>Blocks the loop's thread until a message waits (true) or the inbox is completed and empty (false).</summary>
+    private bool WaitForMessages()
+    {
+        var wait = _inbox.Reader.WaitToReadAsync(CancellationToken.None);
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private async Task CommitAsync(List<PendingPublish> batch, List<Envelope> envelopes)
@@ -84,13 +96,14 @@ public sealed class CommitPipeline(
                 committed.Add(batch[i].Envelope with { Seq = results[i].Seq, ReceivedAt = results[i].ReceivedAt });
             }
         }
-        registry.Dispatch(committed);
-
+        // ACKs before deliveries: the senders' next messages then reach the inbox while this batch is still being
+        // routed, in time for the next commit.
         for (var i = 0; i < batch.Count; i++)
         {
             var r = results[i];
             batch[i].Complete(new SendAck { Seq = r.Seq, Id = batch[i].Envelope.Id, Duplicate = r.Duplicate, ReceivedAt = r.ReceivedAt });
         }
+        registry.Dispatch(committed);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
