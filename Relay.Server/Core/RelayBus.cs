@@ -64,7 +64,7 @@ public sealed class RelayBus(
         {
             throw new RelayException(ErrorCodes.InvalidMessage, "A send needs a message object.");
         }
-        // Time-ordered, so a generated id lands at the end of the (from, id) unique index: random ones land
+        // Time-ordered, so a generated id lands at the end of the (id, from) unique index: random ones land
         // anywhere in it and double the store's cost per message (docs/performance.md, eighth round).
         var id = string.IsNullOrEmpty(request.Id) ? Guid.CreateVersion7().ToString("N") : request.Id;
         if (id.Length > _limits.MaxMessageIdLength)

@@ -50,7 +50,7 @@ public sealed class MessagingTests
         var atBob = await Wait.NextAsync(bob.Messages, 2);
 
         // A version 7 UUID: the version digit, then the generation time in the first 48 bits, so a generated id
-        // goes to the end of the (from, id) index rather than anywhere in it.
+        // goes to the end of the (id, from) index rather than anywhere in it.
         Assert.Multiple(() =>
         {
             Assert.That(atBob.Select(e => e.Id), Is.EqualTo(new[] { first.Id, second.Id }));

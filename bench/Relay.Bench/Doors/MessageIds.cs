@@ -5,13 +5,13 @@ namespace SignalRelay.Bench.Doors;
 
 public enum IdStyle
 {
-    /// <summary>The message's number (<c>17</c>): one agent's ids land close together in the relay's (from, id) index.</summary>
+    /// <summary>The message's number (<c>17</c>): every agent's new ids land close together in the relay's (id, from) index.</summary>
     Counter,
 
     /// <summary>A random UUID's 32 hex digits, a dash, then the number: ids land anywhere in that index, as real clients' UUIDs do.</summary>
     Random,
 
-    /// <summary>A time-ordered UUID (version 7), a dash, then the number: each new id lands at the end of its agent's ids.</summary>
+    /// <summary>A time-ordered UUID (version 7), a dash, then the number: each new id lands at the end of that index.</summary>
     Uuid7,
 }
 
