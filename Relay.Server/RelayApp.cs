@@ -89,6 +89,7 @@ public static class RelayApp
         // so the pipeline drains after the sessions are closed.
         services.AddHostedService<RelayStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitPipeline>());
+        services.AddHostedService<PresenceAnnouncer>();
         services.AddHostedService<PresenceFlushService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<ShutdownCoordinator>();

@@ -46,6 +46,9 @@ public sealed record EnvelopeOut(Envelope Envelope) : SharedOut<Envelope>(Envelo
 /// <summary>Another agent coming, going or changing its metadata.</summary>
 public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEvent>(Presence);
 
+/// <summary>Presence changes announced together, written one after the other; one instance is shared by most receivers.</summary>
+public sealed record PresenceBatchOut(IReadOnlyList<PresenceOut> Notices) : Outbound;
+
 public sealed record NoticeOut(RelayError Error) : Outbound;
 
 /// <summary>

@@ -41,6 +41,9 @@ public abstract class RelaySession
     public string SessionId { get; } = Guid.NewGuid().ToString("N");
     public JsonElement? Metadata { get; set; }
 
+    /// <summary>Where the registration falls among presence changes: the session hears only the later ones.</summary>
+    public long RegistrationStamp { get; internal set; }
+
     /// <summary>The last seq written to the connection.</summary>
     public long LastDeliveredSeq => Volatile.Read(ref _lastDeliveredSeq);
 
@@ -157,6 +160,12 @@ public abstract class RelaySession
             case CaughtUpOut caughtUp:
                 Skipping(caughtUp.Seq);
                 MoveCursor(caughtUp.Seq);
+                break;
+            case PresenceBatchOut batch:
+                foreach (var notice in batch.Notices)
+                {
+                    await WriteAsync(notice, ct);
+                }
                 break;
             case EnvelopeOut e:
                 Skipping(e.Envelope.Seq - 1);

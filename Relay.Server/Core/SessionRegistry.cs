@@ -1,11 +1,13 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using SignalRelay.Contracts;
 
 namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// Who is online, and routing. One lock orders registrations, presence and fan-out, so a new session
-/// either sees a message live or finds it in its replay range, never both and never neither.
+/// either sees a message live or finds it in its replay range, never both and never neither. Presence changes
+/// wait to be announced together (<see cref="PresenceAnnouncer"/>), and always before the messages routed after them.
 /// </summary>
 public sealed class SessionRegistry(TimeProvider clock)
 {
@@ -19,7 +21,11 @@ public sealed class SessionRegistry(TimeProvider clock)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AgentState> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RelaySession> _online = new(StringComparer.Ordinal);
+    private readonly PendingPresence _presence = new();
+    private readonly Channel<bool> _presenceChanged = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private long _lastDispatchedSeq;
+    private long _stamp;
 
     /// <summary>Loads what the store remembers; every agent starts offline.</summary>
     public void Initialize(IEnumerable<AgentRecord> known, long lastSeq)
@@ -86,6 +92,7 @@ public sealed class SessionRegistry(TimeProvider clock)
                 : new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, state.BroadcastsFloor), _lastDispatchedSeq);
 
             state.Session = session;
+            session.RegistrationStamp = ++_stamp;
             state.LastSeen = now;
             state.Protocol = session.Protocol;
             state.Metadata = session.Metadata;
@@ -105,7 +112,7 @@ public sealed class SessionRegistry(TimeProvider clock)
                     }
                 }
             }
-            Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Online)), except: session.AgentId);
+            QueuePresence(state, PresenceStatus.Online);
             return new Registration(others, range, resumed);
         }
     }
@@ -124,7 +131,7 @@ public sealed class SessionRegistry(TimeProvider clock)
             state.LastSeen = clock.GetUtcNow();
             state.Dirty = true;
             _online.Remove(session.AgentId);
-            Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Offline)), except: session.AgentId);
+            QueuePresence(state, PresenceStatus.Offline);
             return true;
         }
     }
@@ -156,8 +163,29 @@ public sealed class SessionRegistry(TimeProvider clock)
             {
                 state.Metadata = metadata;
                 state.Dirty = true;
-                Broadcast(new PresenceOut(PresenceOf(state, PresenceStatus.Online)), except: session.AgentId);
+                QueuePresence(state, PresenceStatus.Online);
             }
+        }
+    }
+
+    /// <summary>Completes when a presence change waits to be announced.</summary>
+    public ValueTask<bool> WaitForPresenceChangesAsync(CancellationToken ct) => _presenceChanged.Reader.WaitToReadAsync(ct);
+
+    /// <summary>
+    /// Queues the oldest presence changes not announced yet, at most <paramref name="max"/>, to the sessions that
+    /// should hear them; returns how many sessions are online.
+    /// </summary>
+    public int AnnouncePresence(int max)
+    {
+        lock (_gate)
+        {
+            _presenceChanged.Reader.TryRead(out _);
+            _presence.FanOut(_online.Values, max);
+            if (!_presence.IsEmpty)
+            {
+                _presenceChanged.Writer.TryWrite(true);
+            }
+            return _online.Count;
         }
     }
 
@@ -166,6 +194,11 @@ public sealed class SessionRegistry(TimeProvider clock)
     {
         lock (_gate)
         {
+            // A receiver hears of an agent's arrival before any message it sent after arriving.
+            while (!_presence.IsEmpty)
+            {
+                _presence.FanOut(_online.Values, PresenceAnnouncer.MaxPerAnnouncement);
+            }
             foreach (var envelope in committed)
             {
                 var item = new EnvelopeOut(envelope);
@@ -255,6 +288,12 @@ public sealed class SessionRegistry(TimeProvider clock)
                 session.Enqueue(item);
             }
         }
+    }
+
+    private void QueuePresence(AgentState state, string status)
+    {
+        _presence.Add(new PresenceOut(PresenceOf(state, status)), ++_stamp);
+        _presenceChanged.Writer.TryWrite(true);
     }
 
     private static PresenceEvent PresenceOf(AgentState a, string status) => new()

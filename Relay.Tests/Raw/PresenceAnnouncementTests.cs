@@ -1,0 +1,89 @@
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>
+/// Presence changes that come together are announced together. Whatever the grouping, every agent hears of every
+/// other agent's change exactly once, never of its own, and before the messages routed after it.
+/// </summary>
+public sealed class PresenceAnnouncementTests
+{
+    // A message from the herald, routed after every change made before it was sent.
+    private static string Marker(string id) => $$"""{"type":"broadcast","from":"herald","id":"{{id}}"}""";
+
+    [Test]
+    public async Task In_a_storm_of_arrivals_each_agent_hears_of_every_other_once_and_never_of_itself()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var herald = await MeshAsync(relay, "herald");
+        await using var observer = await MeshAsync(relay, "observer");
+        var names = Enumerable.Range(0, 40).Select(i => $"arrival-{i}").ToArray();
+        var arrivals = await Task.WhenAll(names.Select(name => MeshAsync(relay, name)));
+        try
+        {
+            await herald.SendAsync(Marker("marker"));
+            string[] everyone = ["herald", "observer", .. names];
+            foreach (var (name, agent) in names.Append("observer").Zip(arrivals.Append(observer)))
+            {
+                var heard = await MeshPresenceBeforeMarkerAsync(agent);
+                // Arrivals learn of those already online from the frames that greet them, and of later ones from notices.
+                Assert.That(heard, Is.EquivalentTo(everyone.Where(other => other != name).Select(other => (other, "online"))),
+                    $"what {name} heard before the message routed after every arrival");
+            }
+        }
+        finally
+        {
+            foreach (var agent in arrivals)
+            {
+                await agent.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task In_a_storm_of_departures_each_agent_that_stays_hears_of_each_departure_once()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var herald = await MeshAsync(relay, "herald");
+        await using var observer = await V03Async(relay, "observer");
+        var names = Enumerable.Range(0, 30).Select(i => $"departure-{i}").ToArray();
+        var departures = await Task.WhenAll(names.Select(name => MeshAsync(relay, name)));
+        await herald.SendAsync(Marker("after-arrivals"));
+        var arrivalsHeard = await V03PresenceBeforeMarkerAsync(observer);
+
+        await Task.WhenAll(departures.Select(agent => agent.DisposeAsync().AsTask()));
+        await Task.WhenAll(names.Select(name => UntilOnlineAsync(relay, name, online: false)));
+        await herald.SendAsync(Marker("after-departures"));
+        var departuresHeard = await V03PresenceBeforeMarkerAsync(observer);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(arrivalsHeard, Is.EquivalentTo(names.Select(name => (name, "online"))));
+            Assert.That(departuresHeard, Is.EquivalentTo(names.Select(name => (name, "offline"))),
+                "a v0.3 agent hears of each departure once, as a relay_server MESSAGE");
+        });
+    }
+
+    // Everything up to the marker, in the mesh dialect: who each presence frame was about, and its status.
+    private static async Task<List<(string? Agent, string? Status)>> MeshPresenceBeforeMarkerAsync(RawSocketClient agent)
+    {
+        var heard = new List<(string?, string?)>();
+        for (var frame = await agent.NextAsync("presence or the marker"); frame.Str("id") != "marker"; frame = await agent.NextAsync("presence or the marker"))
+        {
+            Assert.That(frame.Str("type"), Is.EqualTo("presence"), frame.ToString());
+            heard.Add((frame.Str("from"), frame.GetProperty("data").Str("status")));
+        }
+        return heard;
+    }
+
+    private static async Task<List<(string? Agent, string? Status)>> V03PresenceBeforeMarkerAsync(RawSocketClient agent)
+    {
+        var heard = new List<(string?, string?)>();
+        for (var frame = await agent.NextAsync("presence or the marker"); frame.Str("sender") != "herald"; frame = await agent.NextAsync("presence or the marker"))
+        {
+            Assert.That((frame.Str("sender"), frame.Str("kind")), Is.EqualTo(("relay_server", "presence")), frame.ToString());
+            heard.Add((frame.Str("agent"), frame.Str("status")));
+        }
+        return heard;
+    }
+}
