@@ -2,8 +2,9 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// Presence changes not announced yet, in the order they were made. Each carries a stamp from the registry's
-/// count of registrations and changes, so a session hears only the changes made after it registered (the ones
-/// before are in what it was told on arrival), and never a change about its own agent.
+/// count of registrations and changes, so a session hears only the changes made after it registered (a mesh
+/// newcomer is greeted with everyone online, which already includes the earlier ones), and never a change about
+/// its own agent.
 /// </summary>
 internal sealed class PendingPresence
 {
@@ -52,8 +53,9 @@ internal sealed class PendingPresence
     private PresenceBatchOut? For(RelaySession session, int count)
     {
         List<PresenceOut>? notices = null;
-        foreach (var (notice, stamp) in _changes.Take(count))
+        for (var i = 0; i < count; i++)
         {
+            var (notice, stamp) = _changes[i];
             if (stamp > session.RegistrationStamp && !string.Equals(notice.Presence.Agent, session.AgentId, StringComparison.Ordinal))
             {
                 (notices ??= []).Add(notice);

@@ -2,9 +2,9 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// Announces presence changes (agents arriving, leaving, changing their metadata) to everyone online. Changes
-/// made while the last announcement is being written are gathered into the next one, so in a storm of arrivals
-/// each session gets one write per announcement instead of one per change: with N agents arriving at a relay
-/// that holds N, that is N² notices, which one at a time cost a thread hand-off and a send each.
+/// made during the pause after an announcement are gathered into the next one, so in a storm of arrivals each
+/// session gets one write per announcement instead of one per change: with N agents arriving at a relay that
+/// holds N, that is N² notices, which one at a time cost a thread hand-off and a send each.
 /// </summary>
 public sealed class PresenceAnnouncer(SessionRegistry registry) : BackgroundService
 {
