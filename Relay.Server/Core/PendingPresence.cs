@@ -1,20 +1,31 @@
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// Presence changes not announced yet, in the order they were made. Each carries a stamp from the registry's
-/// count of registrations and changes, so a session hears only the changes made after it registered (a mesh
-/// newcomer is greeted with everyone online, which already includes the earlier ones), and never a change about
-/// its own agent.
+/// Presence changes not announced yet, at most one per agent: a newer change replaces the agent's older one still
+/// waiting, so an agent that floods metadata updates or flaps costs everyone else one notice per announcement, and
+/// the list never outgrows the number of agents. Each change carries a stamp from the registry's count of
+/// registrations and changes, so a session hears only the changes made after it registered (a mesh newcomer is
+/// greeted with everyone online, which already includes the earlier ones), and never a change about its own agent.
 /// </summary>
 internal sealed class PendingPresence
 {
     private readonly List<(PresenceOut Notice, long Stamp)> _changes = [];
-    // The agents the changes being fanned out are about.
-    private readonly HashSet<string> _subjects = new(StringComparer.Ordinal);
-
-    public void Add(PresenceOut notice, long stamp) => _changes.Add((notice, stamp));
+    // Where each agent's waiting change is in _changes.
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
 
     public bool IsEmpty => _changes.Count == 0;
+
+    public void Add(PresenceOut notice, long stamp)
+    {
+        var agent = notice.Presence.Agent;
+        if (_positions.TryGetValue(agent, out var at))
+        {
+            _changes[at] = (notice, stamp);
+            return;
+        }
+        _positions[agent] = _changes.Count;
+        _changes.Add((notice, stamp));
+    }
 
     /// <summary>
     /// Queues the oldest changes, at most <paramref name="max"/>, to every session in <paramref name="online"/> that
@@ -28,17 +39,17 @@ internal sealed class PendingPresence
             return;
         }
         var notices = new PresenceOut[count];
-        _subjects.Clear();
+        var oldest = long.MaxValue;
         for (var i = 0; i < count; i++)
         {
             notices[i] = _changes[i].Notice;
-            _subjects.Add(notices[i].Presence.Agent);
+            oldest = Math.Min(oldest, _changes[i].Stamp);
         }
         var everything = new PresenceBatchOut(notices);
-        var oldest = _changes[0].Stamp;
         foreach (var session in online)
         {
-            if (session.RegistrationStamp < oldest && !_subjects.Contains(session.AgentId))
+            // Most sessions registered before every change and are the subject of none: they share one item.
+            if (session.RegistrationStamp < oldest && !IsAmongFirst(session.AgentId, count))
             {
                 session.Enqueue(everything);
             }
@@ -48,7 +59,14 @@ internal sealed class PendingPresence
             }
         }
         _changes.RemoveRange(0, count);
+        _positions.Clear();
+        for (var i = 0; i < _changes.Count; i++)
+        {
+            _positions[_changes[i].Notice.Presence.Agent] = i;
+        }
     }
+
+    private bool IsAmongFirst(string agent, int count) => _positions.TryGetValue(agent, out var at) && at < count;
 
     private PresenceBatchOut? For(RelaySession session, int count)
     {

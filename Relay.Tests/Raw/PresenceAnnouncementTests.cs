@@ -64,6 +64,47 @@ public sealed class PresenceAnnouncementTests
         });
     }
 
+    [Test]
+    public async Task A_flood_of_metadata_updates_reaches_the_others_as_fewer_notices_ending_with_the_latest()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        // Over a hundred sessions online, so that the announcer pauses between announcements.
+        var crowd = await Task.WhenAll(Enumerable.Range(0, 110).Select(i => MeshAsync(relay, $"crowd-{i}")));
+        try
+        {
+            await using var observer = await MeshAsync(relay, "observer");
+            await using var flooder = await MeshAsync(relay, "flooder");
+            const int updates = 2000;
+            for (var n = 0; n < updates; n++)
+            {
+                await flooder.SendAsync($$$"""{"type":"presence","from":"flooder","data":{"n":{{{n}}}}}""");
+            }
+
+            var seen = new List<int>();
+            while (seen.Count == 0 || seen[^1] != updates - 1)
+            {
+                var frame = await observer.NextWhereAsync(f => f.Str("type") == "presence" && f.Str("from") == "flooder",
+                    "the flooder's presence");
+                if (frame.GetProperty("data").TryGetProperty("n", out var n))
+                {
+                    seen.Add(n.GetInt32());
+                }
+            }
+            Assert.Multiple(() =>
+            {
+                Assert.That(seen, Is.Ordered.Ascending.And.Unique, "an agent's changes are told in the order it made them");
+                Assert.That(seen, Has.Count.LessThan(updates / 2), "updates waiting to be announced are replaced by newer ones");
+            });
+        }
+        finally
+        {
+            foreach (var agent in crowd)
+            {
+                await agent.DisposeAsync();
+            }
+        }
+    }
+
     // Everything up to the marker, in the mesh dialect: who each presence frame was about, and its status.
     private static async Task<List<(string? Agent, string? Status)>> MeshPresenceBeforeMarkerAsync(RawSocketClient agent)
     {
