@@ -6,7 +6,7 @@ namespace SignalRelay.Server.Core;
 /// session gets one write per announcement instead of one per change: with N agents arriving at a relay that
 /// holds N, that is N² notices, which one at a time cost a thread hand-off and a send each.
 /// </summary>
-public sealed class PresenceAnnouncer(SessionRegistry registry) : BackgroundService
+public sealed class PresenceAnnouncer(SessionRegistry registry, ILogger<PresenceAnnouncer> logger) : BackgroundService
 {
     /// <summary>
     /// Changes per announcement: a few kilobytes per session, so that a storm of departures, announced to
@@ -25,12 +25,25 @@ public sealed class PresenceAnnouncer(SessionRegistry registry) : BackgroundServ
         {
             while (await registry.WaitForPresenceChangesAsync(stoppingToken))
             {
-                var online = registry.AnnouncePresence(MaxPerAnnouncement);
-                await Task.Delay(PausePerSession * online, stoppingToken);
+                await Task.Delay(PausePerSession * AnnounceGuarded(), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    // One failed announcement must not stop the others (nor, as a failed hosted service, the relay).
+    private int AnnounceGuarded()
+    {
+        try
+        {
+            return registry.AnnouncePresence(MaxPerAnnouncement);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Announcing presence changes failed");
+            return registry.OnlineCount;
         }
     }
 }

@@ -194,7 +194,7 @@ public sealed class SessionRegistry(TimeProvider clock)
     {
         lock (_gate)
         {
-            // A receiver hears of an agent's arrival before any message it sent after arriving.
+            // A receiver hears of every presence change before the messages routed after it.
             while (!_presence.IsEmpty)
             {
                 _presence.FanOut(_online.Values, PresenceAnnouncer.MaxPerAnnouncement);
