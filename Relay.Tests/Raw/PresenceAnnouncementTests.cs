@@ -17,26 +17,16 @@ public sealed class PresenceAnnouncementTests
         await using var relay = await TestRelay.StartAsync();
         await using var herald = await MeshAsync(relay, "herald");
         await using var observer = await MeshAsync(relay, "observer");
-        var names = Enumerable.Range(0, 40).Select(i => $"arrival-{i}").ToArray();
-        var arrivals = await Task.WhenAll(names.Select(name => MeshAsync(relay, name)));
-        try
+        await using var arrivals = await MeshCrowd.JoinAsync(relay, "arrival", 40);
+
+        await herald.SendAsync(Marker("marker"));
+        string[] everyone = ["herald", "observer", .. arrivals.Names];
+        foreach (var (name, agent) in arrivals.Names.Append("observer").Zip(arrivals.Agents.Append(observer)))
         {
-            await herald.SendAsync(Marker("marker"));
-            string[] everyone = ["herald", "observer", .. names];
-            foreach (var (name, agent) in names.Append("observer").Zip(arrivals.Append(observer)))
-            {
-                var heard = await MeshPresenceBeforeMarkerAsync(agent);
-                // Arrivals learn of those already online from the frames that greet them, and of later ones from notices.
-                Assert.That(heard, Is.EquivalentTo(everyone.Where(other => other != name).Select(other => (other, "online"))),
-                    $"what {name} heard before the message routed after every arrival");
-            }
-        }
-        finally
-        {
-            foreach (var agent in arrivals)
-            {
-                await agent.DisposeAsync();
-            }
+            var heard = await MeshPresenceBeforeMarkerAsync(agent);
+            // Arrivals learn of those already online from the frames that greet them, and of later ones from notices.
+            Assert.That(heard, Is.EquivalentTo(everyone.Where(other => other != name).Select(other => (other, "online"))),
+                $"what {name} heard before the message routed after every arrival");
         }
     }
 
@@ -46,12 +36,12 @@ public sealed class PresenceAnnouncementTests
         await using var relay = await TestRelay.StartAsync();
         await using var herald = await MeshAsync(relay, "herald");
         await using var observer = await V03Async(relay, "observer");
-        var names = Enumerable.Range(0, 30).Select(i => $"departure-{i}").ToArray();
-        var departures = await Task.WhenAll(names.Select(name => MeshAsync(relay, name)));
+        var departures = await MeshCrowd.JoinAsync(relay, "departure", 30);
+        var names = departures.Names;
         await herald.SendAsync(Marker("after-arrivals"));
         var arrivalsHeard = await V03PresenceBeforeMarkerAsync(observer);
 
-        await Task.WhenAll(departures.Select(agent => agent.DisposeAsync().AsTask()));
+        await departures.DisposeAsync();
         await Task.WhenAll(names.Select(name => UntilOnlineAsync(relay, name, online: false)));
         await herald.SendAsync(Marker("after-departures"));
         var departuresHeard = await V03PresenceBeforeMarkerAsync(observer);
@@ -69,40 +59,42 @@ public sealed class PresenceAnnouncementTests
     {
         await using var relay = await TestRelay.StartAsync();
         // Over a hundred sessions online, so that the announcer pauses between announcements.
-        var crowd = await Task.WhenAll(Enumerable.Range(0, 110).Select(i => MeshAsync(relay, $"crowd-{i}")));
-        try
+        await using var crowd = await MeshCrowd.JoinAsync(relay, "crowd", 110);
+        await using var observer = await MeshAsync(relay, "observer");
+        await using var flooder = await MeshAsync(relay, "flooder");
+        const int updates = 2000;
+        for (var n = 0; n < updates; n++)
         {
-            await using var observer = await MeshAsync(relay, "observer");
-            await using var flooder = await MeshAsync(relay, "flooder");
-            const int updates = 2000;
-            for (var n = 0; n < updates; n++)
-            {
-                await flooder.SendAsync($$$"""{"type":"presence","from":"flooder","data":{"n":{{{n}}}}}""");
-            }
+            await flooder.SendAsync($$$"""{"type":"presence","from":"flooder","data":{"n":{{{n}}}}}""");
+        }
 
-            var seen = new List<int>();
-            while (seen.Count == 0 || seen[^1] != updates - 1)
-            {
-                var frame = await observer.NextWhereAsync(f => f.Str("type") == "presence" && f.Str("from") == "flooder",
-                    "the flooder's presence");
-                if (frame.GetProperty("data").TryGetProperty("n", out var n))
-                {
-                    seen.Add(n.GetInt32());
-                }
-            }
-            Assert.Multiple(() =>
-            {
-                Assert.That(seen, Is.Ordered.Ascending.And.Unique, "an agent's changes are told in the order it made them");
-                Assert.That(seen, Has.Count.LessThan(updates / 2), "updates waiting to be announced are replaced by newer ones");
-            });
-        }
-        finally
+        var seen = new List<int>();
+        while (seen.Count == 0 || seen[^1] != updates - 1)
         {
-            foreach (var agent in crowd)
+            var frame = await observer.NextWhereAsync(f => f.Str("type") == "presence" && f.Str("from") == "flooder",
+                "the flooder's presence");
+            if (frame.GetProperty("data").TryGetProperty("n", out var n))
             {
-                await agent.DisposeAsync();
+                seen.Add(n.GetInt32());
             }
         }
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen, Is.Ordered.Ascending.And.Unique, "an agent's changes are told in the order it made them");
+            Assert.That(seen, Has.Count.LessThan(updates / 2), "updates waiting to be announced are replaced by newer ones");
+        });
+    }
+
+    /// <summary>Mesh agents named prefix-0, prefix-1, …, all online at once.</summary>
+    private sealed record MeshCrowd(string[] Names, RawSocketClient[] Agents) : IAsyncDisposable
+    {
+        public static async Task<MeshCrowd> JoinAsync(TestRelay relay, string prefix, int count)
+        {
+            var names = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToArray();
+            return new MeshCrowd(names, await Task.WhenAll(names.Select(name => MeshAsync(relay, name))));
+        }
+
+        public async ValueTask DisposeAsync() => await Task.WhenAll(Agents.Select(agent => agent.DisposeAsync().AsTask()));
     }
 
     // Everything up to the marker, in the mesh dialect: who each presence frame was about, and its status.
