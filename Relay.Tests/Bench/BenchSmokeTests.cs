@@ -7,7 +7,8 @@ namespace SignalRelay.Tests.Bench;
 /// <summary>
 /// Runs the real bench (child process, as CI would) on tiny parameters so it never rots. Asserts what the
 /// bench measures for correctness, never how fast: every scenario, every door and both references run, the
-/// relay's and the transport's measured passes alternate, as many as asked, and nothing is lost, duplicated or reordered.
+/// relay's and the transport's measured passes alternate, as many as asked, and nothing is lost, duplicated or reordered;
+/// other relays asked for with <c>--compare</c> take their turn in every round.
 /// </summary>
 public sealed class BenchSmokeTests
 {
@@ -48,6 +49,39 @@ public sealed class BenchSmokeTests
             Assert.That(passes["durable/relay"], Is.EqualTo("1,2"), "measured passes alternate, as many as asked");
             Assert.That(passes["durable/transport"], Is.EqualTo("1,2"));
             Assert.That(passes["idle10k/relay"], Is.EqualTo("1"), "an idle run makes one pass");
+            Assert.That(exitCode, Is.Zero, output);
+        });
+    }
+
+    [Test]
+    public async Task Other_relays_take_their_turn_beside_ours_when_asked()
+    {
+        using var temp = new TempDirectory();
+        var json = temp.File("results.jsonl");
+        var (exitCode, output) = await RunBenchAsync("--scenario", "durable,direct", "--compare", "node-ws,seed000-python",
+            "--references", "false", "--agents", "4", "--messages", "15", "--warmup", "0", "--passes", "2", "--json", json);
+
+        var results = File.Exists(json)
+            ? File.ReadLines(json).Select(line => JsonSerializer.Deserialize(line, BenchJsonContext.Default.RunResult)!).ToList()
+            : [];
+        var passes = results.GroupBy(r => $"{r.Scenario}/{r.Target}/{r.Door}").ToDictionary(g => g.Key, g => string.Join(",", g.Select(r => r.Pass)));
+        Assert.That(passes, Is.EquivalentTo(new Dictionary<string, string>
+        {
+            ["durable/relay/v03"] = "1,2", ["durable/node-ws/transport"] = "1,2", ["durable/seed000-python/v03"] = "1,2",
+            ["direct/relay/hub"] = "1,2", ["direct/node-ws/transport"] = "1,2", ["direct/seed000-python/v03"] = "1,2",
+        }), output);
+        Assert.Multiple(() =>
+        {
+            foreach (var r in results)
+            {
+                var name = $"{r.Scenario}/{r.Target}";
+                Assert.That(r.Error, Is.Null, name);
+                Assert.That(r.Acked, Is.EqualTo(r.Sent).And.GreaterThan(0), $"{name}: every message acknowledged");
+                Assert.That(r.Deliveries, Is.EqualTo(r.ExpectedDeliveries).And.GreaterThan(0), $"{name}: deliveries");
+                Assert.That((r.Lost, r.Duplicated, r.OutOfOrder, r.Failed), Is.EqualTo((0L, 0L, 0L, 0L)), $"{name}: lost, duplicated, out of order, failed");
+                Assert.That(r.RelayOverThis, r.Target == "relay" ? Is.Null : Is.GreaterThan(0), $"{name}: the relay's deliveries/s over this one's");
+            }
+            Assert.That(output, Does.Contain("| relay ÷ this |"), "the table has the comparison column");
             Assert.That(exitCode, Is.Zero, output);
         });
     }

@@ -36,7 +36,8 @@ public static class BenchCommand
         {
             throw new ArgumentException("--passes needs at least 1.");
         }
-        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup), options.Passes);
+        var runner = new ScenarioRunner(options.References, TimeSpan.FromSeconds(options.Warmup), options.Passes,
+            OtherRelay.Parse(options.Compare), options.Python);
         var all = new List<RunResult>();
         foreach (var spec in specs)
         {

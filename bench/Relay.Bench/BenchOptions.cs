@@ -42,6 +42,15 @@ public sealed class BenchOptions
     /// <summary>Also measure the transport and store references (default on).</summary>
     public bool References { get; set; } = true;
 
+    /// <summary>
+    /// Other relays to measure beside ours, comma-separated: <c>node-ws</c> (a bare Node <c>ws</c> relay) and
+    /// <c>seed000-python</c> (seed 000's relay as described, in Python). None by default.
+    /// </summary>
+    public string? Compare { get; set; }
+
+    /// <summary>The Python interpreter for <c>seed000-python</c>; by default one that has <c>websockets</c>.</summary>
+    public string? Python { get; set; }
+
     /// <summary>Also append the JSON lines to this file.</summary>
     public string? Json { get; set; }
 

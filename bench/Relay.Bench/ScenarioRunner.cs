@@ -9,9 +9,10 @@ namespace SignalRelay.Bench;
 /// Measures one scenario against the relay and, unless told not to, the two references, and works out the ratios.
 /// The relay and the transport reference run side by side and take turns: after one warm-up each, their measured
 /// passes alternate (relay, transport, relay, transport, …) for the given number of passes each, so each pair's
-/// ratio compares two passes a few seconds apart on the same machine.
+/// ratio compares two passes a few seconds apart on the same machine. Other relays asked for (<c>--compare</c>)
+/// take their turn after the transport reference in every round.
 /// </summary>
-public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int passes)
+public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int passes, IReadOnlyList<OtherRelay> others, string? python)
 {
     /// <summary>What the bench changes in the relay's configuration (environment variables), and why.</summary>
     public static readonly IReadOnlyDictionary<string, string> RelaySettings = new Dictionary<string, string>
@@ -49,7 +50,10 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
                 await WarmUpAsync(transportSpec, transport.BaseUri, null);
             }
 
+            await using var compared = await StartOthersAsync(spec, dir.FullName);
+
             var pairs = new List<(RunResult Relay, RunResult? Transport)>();
+            var otherPasses = new List<RunResult>();
             // An idle run connects 10,000 agents per pass; one pass is the measurement.
             for (var pass = 1; pass <= (spec.Idle ? 1 : passes); pass++)
             {
@@ -58,6 +62,17 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
                 var transportPass = transport is null ? null
                     : await MeasurePassAsync(transportSpec with { AgentPrefix = prefix }, "transport", transport, null);
                 pairs.Add((relayPass with { Pass = pass }, transportPass is null ? null : transportPass with { Pass = pass }));
+                foreach (var (other, server) in compared.Servers)
+                {
+                    var otherPass = await MeasurePassAsync(spec with { Door = other.Door, AgentPrefix = prefix }, other.Name, server, null);
+                    otherPasses.Add(otherPass with
+                    {
+                        Pass = pass,
+                        RelayOverThis = otherPass.DeliveriesPerSecond > 0 && !spec.Idle
+                            ? relayPass.DeliveriesPerSecond / otherPass.DeliveriesPerSecond
+                            : null,
+                    });
+                }
             }
 
             var store = withReferences && !spec.Idle ? await MeasureStoreAsync(spec) : null;
@@ -76,6 +91,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
                     results.Add(transportPass);
                 }
             }
+            results.AddRange(otherPasses);
             if (store is not null)
             {
                 results.Add(store);
@@ -85,6 +101,40 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Starts and warms up every other relay asked for; disposing the result stops them.</summary>
+    private async Task<OtherServers> StartOthersAsync(RunSpec spec, string dir)
+    {
+        var started = new OtherServers();
+        try
+        {
+            foreach (var other in others)
+            {
+                var server = await other.StartAsync(dir, python);
+                started.Servers.Add((other, server));
+                await WarmUpAsync(spec with { Door = other.Door }, server.BaseUri, null);
+            }
+            return started;
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class OtherServers : IAsyncDisposable
+    {
+        public List<(OtherRelay Relay, ServerProcess Server)> Servers { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (_, server) in Servers)
+            {
+                await server.DisposeAsync();
+            }
         }
     }
 

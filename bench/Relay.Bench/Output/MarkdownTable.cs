@@ -12,7 +12,7 @@ public static class MarkdownTable
     private static readonly string[] Header =
     [
         "scenario", "target", "door", "agents", "passes", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms",
-        "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
+        "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store", "relay ÷ this",
     ];
 
     public static string Render(IEnumerable<RunResult> results)
@@ -33,6 +33,7 @@ public static class MarkdownTable
                 r.Target == "store" ? "-" : r.GeneratorCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.Target == "store" ? "-" : passes.Max(p => p.ServerPeakRssMiB).ToString("0", CultureInfo.InvariantCulture),
                 Ratios(passes.Select(p => p.RelayOverTransport)), Ratios(passes.Select(p => p.RelayOverStore)),
+                Times(passes.Select(p => p.RelayOverThis)),
             ];
             text.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
@@ -51,14 +52,20 @@ public static class MarkdownTable
         passes.OrderBy(key).ElementAt((passes.Count - 1) / 2);
 
     /// <summary>"41 %" for one pass; "41 % (38–44 %)" for the median and range of several.</summary>
-    private static string Ratios(IEnumerable<double?> values)
+    private static string Ratios(IEnumerable<double?> values) => Spread(values, Ratio, Percent);
+
+    /// <summary>"2.10×" for one pass; "2.10× (1.90–2.40×)" for the median and range of several.</summary>
+    private static string Times(IEnumerable<double?> values) => Spread(values, Multiple, Number);
+
+    /// <summary>One pass's value, or the median of several and their range, the range's low end without its unit.</summary>
+    private static string Spread(IEnumerable<double?> values, Func<double, string> format, Func<double, string> bare)
     {
-        var ratios = values.OfType<double>().Order().ToList();
-        return ratios.Count switch
+        var sorted = values.OfType<double>().Order().ToList();
+        return sorted.Count switch
         {
             0 => "",
-            1 => Ratio(ratios[0]),
-            _ => $"{Ratio(ratios[(ratios.Count - 1) / 2])} ({Percent(ratios[0])}–{Ratio(ratios[^1])})",
+            1 => format(sorted[0]),
+            _ => $"{format(sorted[(sorted.Count - 1) / 2])} ({bare(sorted[0])}–{format(sorted[^1])})",
         };
     }
 
@@ -70,5 +77,7 @@ public static class MarkdownTable
     private static string Rate(double value) => value == 0 ? "-" : value.ToString("N0", CultureInfo.InvariantCulture);
     private static string Ms(double value) => value == 0 ? "-" : value.ToString("0.00", CultureInfo.InvariantCulture);
     private static string Ratio(double value) => value.ToString("P0", CultureInfo.InvariantCulture);
+    private static string Multiple(double value) => Number(value) + "×";
+    private static string Number(double value) => value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
     private static string Percent(double value) => Math.Round(value * 100).ToString("0", CultureInfo.InvariantCulture);
 }

@@ -2,12 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace SignalRelay.Bench.Output;
 
-/// <summary>One measured run against one target (the relay, the transport reference or the store reference).</summary>
+/// <summary>One measured run against one target (the relay, the transport or store reference, or another relay).</summary>
 public sealed record RunResult
 {
     [JsonPropertyName("scenario")] public required string Scenario { get; init; }
 
-    /// <summary><c>relay</c>, <c>transport</c> or <c>store</c>.</summary>
+    /// <summary><c>relay</c>, <c>transport</c>, <c>store</c>, or another relay's name (<c>--compare</c>).</summary>
     [JsonPropertyName("target")] public required string Target { get; init; }
 
     [JsonPropertyName("door")] public required string Door { get; init; }
@@ -61,6 +61,9 @@ public sealed record RunResult
 
     /// <summary>Relay ACKs/s (committed messages) over the store reference's rows/s, same run.</summary>
     [JsonPropertyName("relay_over_store")] public double? RelayOverStore { get; init; }
+
+    /// <summary>For another relay's pass: the relay's deliveries/s in the same round over this one's.</summary>
+    [JsonPropertyName("relay_over_this")] public double? RelayOverThis { get; init; }
 
     [JsonPropertyName("error")] public string? Error { get; init; }
 
