@@ -12,14 +12,19 @@ public static class MarkdownTable
     private static readonly string[] Header =
     [
         "scenario", "target", "door", "agents", "passes", "sent/s", "acked/s", "deliveries/s", "p50 ms", "p90 ms", "p99 ms",
-        "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store", "relay ÷ this",
+        "max ms", "lost", "dup", "ooo", "server CPU s", "bench CPU s", "peak RSS MiB", "vs transport", "vs store",
     ];
 
-    public static string Render(IEnumerable<RunResult> results)
+    /// <summary>The column added when other relays were measured (<c>--compare</c>).</summary>
+    private const string ComparedHeader = "relay ÷ this";
+
+    public static string Render(IReadOnlyList<RunResult> results)
     {
+        var compared = results.Any(r => r.RelayOverThis is not null);
+        string[] header = compared ? [.. Header, ComparedHeader] : Header;
         var text = new StringBuilder();
-        text.AppendLine("| " + string.Join(" | ", Header) + " |");
-        text.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", Header.Length)));
+        text.AppendLine("| " + string.Join(" | ", header) + " |");
+        text.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", header.Length)));
         foreach (var passes in results.GroupBy(r => (r.Scenario, r.Target)).Select(g => g.ToList()))
         {
             var r = Median(passes, MedianKey);
@@ -33,8 +38,11 @@ public static class MarkdownTable
                 r.Target == "store" ? "-" : r.GeneratorCpuSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.Target == "store" ? "-" : passes.Max(p => p.ServerPeakRssMiB).ToString("0", CultureInfo.InvariantCulture),
                 Ratios(passes.Select(p => p.RelayOverTransport)), Ratios(passes.Select(p => p.RelayOverStore)),
-                Times(passes.Select(p => p.RelayOverThis)),
             ];
+            if (compared)
+            {
+                cells = [.. cells, Times(passes.Select(p => p.RelayOverThis))];
+            }
             text.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
         return text.ToString();
