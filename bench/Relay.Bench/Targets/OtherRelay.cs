@@ -26,25 +26,26 @@ public sealed record OtherRelay(string Name, Door Door)
         })];
 
     /// <summary>Starts the relay as a child process, its files (if any) in <paramref name="workDir"/>.</summary>
-    public Task<ServerProcess> StartAsync(string workDir, string? python)
+    public Task<ServerProcess> StartAsync(string workDir, string? python) =>
+        ServerProcess.StartAsync(Door == Door.Transport ? NodeStartInfo() : PythonStartInfo(workDir, python));
+
+    private static ProcessStartInfo NodeStartInfo()
     {
-        ProcessStartInfo start;
-        if (this == NodeWs)
+        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "ws")))
         {
-            if (!Directory.Exists(Path.Combine(Folder, "node_modules", "ws")))
-            {
-                throw new InvalidOperationException("node-ws needs the npm packages: run `npm ci --prefix bench/compare`, then build the bench again.");
-            }
-            start = new ProcessStartInfo("node") { WorkingDirectory = Folder };
-            start.ArgumentList.Add("node-ws-relay.mjs");
+            throw new InvalidOperationException("node-ws needs the npm packages: run `npm ci --prefix bench/compare`, then build the bench again.");
         }
-        else
-        {
-            start = new ProcessStartInfo(python ?? PythonWithWebsockets()) { WorkingDirectory = Folder };
-            start.ArgumentList.Add("seed000_relay.py");
-            start.ArgumentList.Add(Path.Combine(workDir, "seed000.db"));
-        }
-        return ServerProcess.StartAsync(start);
+        var start = new ProcessStartInfo("node") { WorkingDirectory = Folder };
+        start.ArgumentList.Add("node-ws-relay.mjs");
+        return start;
+    }
+
+    private static ProcessStartInfo PythonStartInfo(string workDir, string? python)
+    {
+        var start = new ProcessStartInfo(python ?? PythonWithWebsockets()) { WorkingDirectory = Folder };
+        start.ArgumentList.Add("seed000_relay.py");
+        start.ArgumentList.Add(Path.Combine(workDir, "seed000.db"));
+        return start;
     }
 
     /// <summary>
