@@ -12,11 +12,19 @@ public static class BenchCommand
     /// <summary>The hidden mode in which the bench is its own transport reference.</summary>
     public const string ServeTransport = "--serve-transport";
 
+    /// <summary>The hidden mode in which the bench serves the OIDC issuer of auth runs.</summary>
+    public const string ServeIssuer = "--serve-issuer";
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length > 0 && args[0] == ServeTransport)
         {
             await TransportReference.RunAsync(args[1..]);
+            return 0;
+        }
+        if (args.Length > 0 && args[0] == ServeIssuer)
+        {
+            await IssuerProcess.ServeAsync();
             return 0;
         }
 

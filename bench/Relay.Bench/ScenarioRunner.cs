@@ -1,7 +1,6 @@
 using SignalRelay.Bench.Measure;
 using SignalRelay.Bench.Output;
 using SignalRelay.Bench.Targets;
-using SignalRelay.Issuer;
 
 namespace SignalRelay.Bench;
 
@@ -34,9 +33,9 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
         var dir = Directory.CreateTempSubdirectory("relay-bench-");
         try
         {
-            await using var issuer = spec.Auth ? await LocalIssuer.StartAsync() : null;
+            await using var issuer = spec.Auth ? await IssuerProcess.StartAsync() : null;
             var settings = issuer is null ? RelaySettings : WithAuth(issuer);
-            Func<string, string>? tokenFor = issuer is null ? null : agent => issuer.Token(agent);
+            Func<string, Task<string>>? tokenFor = issuer is null ? null : issuer.TokenAsync;
             await using var relay = await ServerProcess.StartRelayAsync(Path.Combine(dir.FullName, "relay.db"), settings);
             if (tokenFor is not null)
             {
@@ -139,7 +138,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
     }
 
     /// <summary>The relay's settings plus those that make it require tokens from <paramref name="issuer"/>.</summary>
-    private static Dictionary<string, string> WithAuth(LocalIssuer issuer)
+    private static Dictionary<string, string> WithAuth(IssuerProcess issuer)
     {
         var settings = new Dictionary<string, string>(RelaySettings);
         foreach (var (key, value) in issuer.RelaySettings())
@@ -149,7 +148,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
         return settings;
     }
 
-    private static async Task<RunResult> MeasurePassAsync(RunSpec spec, string target, ServerProcess server, Func<string, string>? tokenFor)
+    private static async Task<RunResult> MeasurePassAsync(RunSpec spec, string target, ServerProcess server, Func<string, Task<string>>? tokenFor)
     {
         double? rssPerConnection = null;
         var rssBefore = server.RssMiB;
@@ -202,7 +201,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
     /// Short passes of the same load with other agents for a few seconds, so the server's tiered JIT has mostly
     /// settled before the measured pass: a relay runs for days, and its first seconds are not what users compare.
     /// </summary>
-    private async Task WarmUpAsync(RunSpec spec, Uri server, Func<string, string>? tokenFor)
+    private async Task WarmUpAsync(RunSpec spec, Uri server, Func<string, Task<string>>? tokenFor)
     {
         if (spec.Idle)
         {

@@ -41,7 +41,11 @@ public sealed class LocalIssuer : IAsyncDisposable
     /// <summary>How often the JWKS was fetched: the relay's key refreshes.</summary>
     public int JwksRequests => Volatile.Read(ref _jwksRequests);
 
-    public static async Task<LocalIssuer> StartAsync()
+    /// <summary>
+    /// Starts the issuer. With <paramref name="mintOverHttp"/> it also signs a good token for whoever asks
+    /// (<c>GET /token?sub=agent</c>), for a caller in another process.
+    /// </summary>
+    public static async Task<LocalIssuer> StartAsync(bool mintOverHttp = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -50,15 +54,22 @@ public sealed class LocalIssuer : IAsyncDisposable
         var issuer = new LocalIssuer(app);
         app.MapGet("/.well-known/openid-configuration", issuer.Discovery);
         app.MapGet("/jwks", issuer.Jwks);
+        if (mintOverHttp)
+        {
+            app.MapGet("/token", (string sub) => issuer.Token(sub));
+        }
         await app.StartAsync();
         return issuer;
     }
 
     /// <summary>The relay settings that trust this issuer.</summary>
-    public Dictionary<string, string?> RelaySettings() => new()
+    public Dictionary<string, string?> RelaySettings() => RelaySettingsFor(Authority);
+
+    /// <summary>The relay settings that trust the issuer at <paramref name="authority"/>.</summary>
+    public static Dictionary<string, string?> RelaySettingsFor(string authority) => new()
     {
         ["Auth:Mode"] = "Jwt",
-        ["Auth:Authority"] = Authority,
+        ["Auth:Authority"] = authority,
         ["Auth:Audiences:0"] = Audience,
         ["Auth:AllowedClients:0"] = Client,
         ["Auth:AdminRole"] = AdminRole,

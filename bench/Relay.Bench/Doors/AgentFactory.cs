@@ -4,11 +4,10 @@ namespace SignalRelay.Bench.Doors;
 
 public static class AgentFactory
 {
-    /// <summary>An agent for the spec's door; <paramref name="tokenFor"/> gives a relay agent its bearer token, if any.</summary>
-    public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger, Func<string, string>? tokenFor)
+    /// <summary>An agent for the spec's door, with its bearer token if the relay requires one.</summary>
+    public static IBenchAgent Create(RunSpec spec, Uri server, int index, DeliveryLedger ledger, string? token)
     {
         var name = AgentNames.Of(spec, index);
-        var token = tokenFor?.Invoke(name);
         return spec.Door switch
         {
             Door.Hub => new HubAgent(server, name, token, index, spec.Ids, ledger),

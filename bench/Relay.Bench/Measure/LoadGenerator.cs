@@ -20,7 +20,7 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
     public double ConnectSeconds { get; private set; }
 
     /// <summary>Each relay agent's bearer token, by agent id, when the relay requires auth.</summary>
-    public Func<string, string>? TokenFor { get; init; }
+    public Func<string, Task<string>>? TokenFor { get; init; }
 
     /// <summary>Runs with the number connected once connecting is over, before the first message (e.g. to sample server memory).</summary>
     public Action<int>? Connected { get; init; }
@@ -30,7 +30,8 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
         var agents = new IBenchAgent[spec.Agents];
         for (var i = 0; i < agents.Length; i++)
         {
-            agents[i] = AgentFactory.Create(spec, server, i, _ledger, TokenFor);
+            var token = TokenFor is null ? null : await TokenFor(AgentNames.Of(spec, i));
+            agents[i] = AgentFactory.Create(spec, server, i, _ledger, token);
         }
         try
         {

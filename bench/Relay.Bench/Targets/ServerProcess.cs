@@ -48,7 +48,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>This bench's own executable in transport-reference mode.</summary>
-    public static Task<ServerProcess> StartTransportAsync()
+    public static Task<ServerProcess> StartTransportAsync() => StartSelfAsync(BenchCommand.ServeTransport, "--urls", LoopbackUrls);
+
+    /// <summary>This bench's own executable in one of its hidden serving modes.</summary>
+    public static Task<ServerProcess> StartSelfAsync(string mode, params string[] args)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable.");
         var start = new ProcessStartInfo(self) { WorkingDirectory = AppContext.BaseDirectory };
@@ -56,9 +59,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
         }
-        start.ArgumentList.Add(BenchCommand.ServeTransport);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(LoopbackUrls);
+        start.ArgumentList.Add(mode);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
         return StartAsync(start);
     }
 
