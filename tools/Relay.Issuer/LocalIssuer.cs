@@ -12,9 +12,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace SignalRelay.Issuer;
 
 /// <summary>
-/// A real OIDC issuer on 127.0.0.1 inside the calling process (the tests, the benchmark): it serves a discovery
-/// document and a JWKS over HTTP and signs tokens with RSA keys it generates. <see cref="RotateKeys"/> switches
-/// to a new key, as an identity provider does, and the JWKS then publishes only the new one.
+/// A real OIDC issuer on 127.0.0.1 inside the calling process (the tests; the bench runs it in a child process):
+/// it serves a discovery document and a JWKS over HTTP and signs tokens with RSA keys it generates.
+/// <see cref="RotateKeys"/> switches to a new key, as an identity provider does, and the JWKS then publishes only
+/// the new one.
 /// </summary>
 public sealed class LocalIssuer : IAsyncDisposable
 {
