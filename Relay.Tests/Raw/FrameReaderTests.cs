@@ -59,6 +59,9 @@ public sealed class FrameReaderTests
 
     private static string Text(FrameReader reader) => Encoding.UTF8.GetString(reader.Payload.Span);
 
+    /// <summary>The read's outcome, failing the test if it takes longer than <see cref="Timeout"/>.</summary>
+    private static Task<FrameStatus> Within(ValueTask<FrameStatus> read) => read.AsTask().WaitAsync(Timeout);
+
     [Test]
     public async Task A_reader_waiting_for_its_next_message_holds_no_buffer_and_then_reads_the_message_whole()
     {
@@ -66,7 +69,7 @@ public sealed class FrameReaderTests
         using var reader = new FrameReader(pair.Server, maxBytes: 64 * 1024);
 
         await pair.SendAsync("first");
-        Assert.That(await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Text));
+        Assert.That(await Within(reader.ReadAsync(CancellationToken.None)), Is.EqualTo(FrameStatus.Text));
         Assert.That(Text(reader), Is.EqualTo("first"));
 
         var next = reader.ReadAsync(CancellationToken.None);
@@ -75,7 +78,7 @@ public sealed class FrameReaderTests
 
         var large = new string('x', 10_000);
         await pair.SendAsync(large);
-        Assert.That(await next.AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Text));
+        Assert.That(await Within(next), Is.EqualTo(FrameStatus.Text));
         Assert.That(Text(reader), Is.EqualTo(large));
     }
 
@@ -88,9 +91,9 @@ public sealed class FrameReaderTests
         await pair.SendAsync("");
         await pair.SendAsync("after");
 
-        Assert.That(await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Text));
+        Assert.That(await Within(reader.ReadAsync(CancellationToken.None)), Is.EqualTo(FrameStatus.Text));
         Assert.That(reader.Payload.Length, Is.Zero);
-        Assert.That(await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Text));
+        Assert.That(await Within(reader.ReadAsync(CancellationToken.None)), Is.EqualTo(FrameStatus.Text));
         Assert.That(Text(reader), Is.EqualTo("after"));
     }
 
@@ -104,7 +107,7 @@ public sealed class FrameReaderTests
         await pair.SendAsync("frag", endOfMessage: false);
         await pair.SendAsync("ments");
 
-        Assert.That(await read.AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Text));
+        Assert.That(await Within(read), Is.EqualTo(FrameStatus.Text));
         Assert.That(Text(reader), Is.EqualTo("fragments"));
     }
 
@@ -117,6 +120,6 @@ public sealed class FrameReaderTests
         var read = reader.ReadAsync(CancellationToken.None);
         await pair.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
 
-        Assert.That(await read.AsTask().WaitAsync(Timeout), Is.EqualTo(FrameStatus.Closed));
+        Assert.That(await Within(read), Is.EqualTo(FrameStatus.Closed));
     }
 }
