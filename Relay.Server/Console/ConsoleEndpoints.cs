@@ -1,3 +1,4 @@
+using System.Globalization;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
@@ -45,15 +46,21 @@ public static class ConsoleEndpoints
 
     /// <summary>
     /// What the hub's History gives the same agent: the agent is resolved exactly as for a hub connection
-    /// (the <c>agent</c> query parameter, or the token when auth is on).
+    /// (the <c>agent</c> query parameter, or the token when auth is on). The bounds are read here rather than bound
+    /// as numbers, because a failed binding would answer with an empty 400 instead of the relay's error.
     /// </summary>
     private static async Task<IResult> HistoryAsync(HttpContext http, AgentIdentityResolver identity, RelayBus bus,
-        int? limit, long? since_seq, CancellationToken ct)
+        string? limit, string? since_seq, CancellationToken ct)
     {
         try
         {
             var agent = identity.ResolveHubAgent(http);
-            var messages = await bus.HistoryAsync(agent, new HistoryQuery { Limit = limit, SinceSeq = since_seq }, ct);
+            var query = new HistoryQuery
+            {
+                Limit = NonNegative(limit, nameof(limit)) is { } n ? (int)Math.Min(n, int.MaxValue) : null,
+                SinceSeq = NonNegative(since_seq, nameof(since_seq)),
+            };
+            var messages = await bus.HistoryAsync(agent, query, ct);
             return Results.Json(messages, RelayJsonContext.Default.IReadOnlyListEnvelope);
         }
         catch (RelayException ex)
@@ -61,6 +68,13 @@ public static class ConsoleEndpoints
             return Results.Json(ex.Error, RelayJsonContext.Default.RelayError, statusCode: StatusFor(ex.Error.Code));
         }
     }
+
+    private static long? NonNegative(string? text, string name) =>
+        string.IsNullOrEmpty(text)
+            ? null
+            : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a non-negative integer.");
 
     private static int StatusFor(string code) => code switch
     {

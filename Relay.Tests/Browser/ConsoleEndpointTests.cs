@@ -64,6 +64,41 @@ public sealed class ConsoleEndpointTests
         });
     }
 
+    [TestCase("limit=abc", "limit")]
+    [TestCase("limit=1e3", "limit")]
+    [TestCase("limit=-1", "limit")]
+    [TestCase("since_seq=99999999999999999999", "since_seq")]
+    [TestCase("since_seq=%201", "since_seq")]
+    public async Task History_endpoint_refuses_a_bound_that_is_not_a_non_negative_integer_with_the_relays_error(string bound, string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        using var response = await http.GetAsync($"/api/history?agent=reader&{bound}");
+
+        var refusal = await response.Content.ReadFromJsonAsync(RelayJsonContext.Default.RelayError);
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(refusal!.Code, Is.EqualTo(ErrorCodes.InvalidMessage));
+            Assert.That(refusal.Message, Does.Contain($"'{name}'"));
+        });
+    }
+
+    [Test]
+    public async Task History_endpoint_reads_a_limit_beyond_the_largest_as_the_largest()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var planner = await relay.ConnectAsync("planner");
+        await planner.BroadcastAsync(Json.Of("one"));
+        await planner.BroadcastAsync(Json.Of("two"));
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var history = await http.GetFromJsonAsync("/api/history?agent=reader&limit=9999999999&since_seq=0", RelayJsonContext.Default.EnvelopeArray);
+
+        Assert.That(history!.Select(e => e.Content.GetString()), Is.EqualTo(new[] { "one", "two" }));
+    }
+
     [Test]
     public async Task History_endpoint_returns_content_nested_as_deep_as_a_frame_may_be()
     {
