@@ -22,6 +22,15 @@ public sealed class LimitOptions
     /// <summary>Frames waiting for one slow connection before it is dropped.</summary>
     [Range(16, 1_000_000)] public int SendQueueCapacity { get; set; } = 4096;
 
+    /// <summary>
+    /// Bytes of replies waiting for one raw connection before it is dropped. A reply alone always fits, however large:
+    /// the bound is for a client that keeps asking for history and does not read the answers.
+    /// </summary>
+    [Range(64 * 1024, int.MaxValue)] public int MaxQueuedReplyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Requests of one raw connection awaiting their replies; past this the relay reads no more of its frames until they are answered.</summary>
+    [Range(1, 100_000)] public int MaxPendingReplies { get; set; } = 256;
+
     /// <summary>The most messages replayed to one agent on reconnect; older ones are skipped with a notice.</summary>
     [Range(1, 10_000_000)] public int MaxReplayMessages { get; set; } = 10_000;
 

@@ -75,9 +75,12 @@ public abstract class RelaySession
         {
             return true;
         }
-        Close(SlowConsumer, drain: false);
+        FellBehind();
         return false;
     }
+
+    /// <summary>Drops the connection as one that stopped keeping up, as a full queue does.</summary>
+    protected void FellBehind() => Close(SlowConsumer, drain: false);
 
     /// <summary>Queues an item if there is room, and otherwise leaves the session as it is.</summary>
     protected bool TryEnqueue(Outbound item) => _queue.Writer.TryWrite(item);

@@ -113,7 +113,8 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     {
         var dialect = handshake.Dialect;
         var transport = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Limits.SendQueueCapacity, door.CloseTimeout)
+        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Limits.SendQueueCapacity,
+            door.Limits.MaxQueuedReplyBytes, door.CloseTimeout)
         {
             Metadata = handshake.Claim.Metadata,
         };
@@ -124,7 +125,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         door.Logger.LogInformation("Agent {Agent} connected over raw WebSocket ({Protocol}), resuming after {Resume}",
             session.AgentId, dialect.Protocol, handshake.Claim.ResumeFrom?.ToString() ?? "cursor");
 
-        var responses = new ResponseChain(session, dialect);
+        var responses = new ResponseChain(session, dialect, door.Limits.MaxPendingReplies);
         using var expiry = new ExpiryTimer(() => session.End(RawErrors.TokenExpired), door.Clock);
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var pump = Task.CompletedTask;
@@ -191,6 +192,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         var dialect = session.Dialect;
         while (true)
         {
+            await responses.RoomAsync().WaitAsync(ct);
             var status = await reader.ReadAsync(ct);
             if (session.CloseReason is { } closed)
             {

@@ -6,9 +6,11 @@ namespace SignalRelay.Server.RawSocket;
 
 /// <summary>
 /// Replies in request order without making the receive loop wait: each reply is queued after the one
-/// before it, however long its work (a commit, a history query) takes.
+/// before it, however long its work (a commit, a history query) takes. Only when <paramref name="maxPending"/>
+/// replies are still to come does the loop wait for them, so a client that asks faster than the relay answers
+/// is slowed by its own socket instead of piling up work here.
 /// </summary>
-public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
+public sealed class ResponseChain(RawSession session, IRawDialect dialect, int maxPending)
 {
     private static readonly RelayError Internal = new()
     {
@@ -17,9 +19,13 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     };
 
     private Task _tail = Task.CompletedTask;
+    private int _pending;
 
     /// <summary>Completes once every reply chained so far is queued.</summary>
     public Task Completion => _tail;
+
+    /// <summary>Completes at once while fewer than the most replies are pending, else once all of them are queued.</summary>
+    public Task RoomAsync() => Volatile.Read(ref _pending) < maxPending ? Task.CompletedTask : _tail;
 
     public void Send(byte[] frame) => Then(Task.FromResult<byte[]?>(frame));
 
@@ -31,13 +37,24 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     /// </summary>
     public void After<T>(Task<T> work, Func<T, byte[]?> reply, string? messageId = null) => Then(ReplyAsync(work, reply), messageId);
 
-    /// <summary>Like <see cref="After{T}"/>, but the work starts only once every earlier reply is queued, so a read sees the writes before it.</summary>
-    public void AfterPrevious<T>(Func<Task<T>> start, Func<T, byte[]?> reply) => _tail = DeferredAsync(_tail, start, reply);
+    /// <summary>
+    /// Like <see cref="After{T}"/>, but the work starts only once every earlier reply is queued, so a read sees the
+    /// writes before it; and not at all once the session has ended, when nobody would read its reply.
+    /// </summary>
+    public void AfterPrevious<T>(Func<Task<T>> start, Func<T, byte[]?> reply)
+    {
+        Interlocked.Increment(ref _pending);
+        _tail = DeferredAsync(_tail, start, reply);
+    }
 
     private static async Task<byte[]?> ReplyAsync<T>(Task<T> work, Func<T, byte[]?> reply) => reply(await work);
 
     // Called only from the connection's receive loop, so _tail has a single writer.
-    private void Then(Task<byte[]?> next, string? messageId = null) => _tail = ChainAsync(_tail, next, messageId);
+    private void Then(Task<byte[]?> next, string? messageId = null)
+    {
+        Interlocked.Increment(ref _pending);
+        _tail = ChainAsync(_tail, next, messageId);
+    }
 
     private async Task ChainAsync(Task previous, Task<byte[]?> next, string? messageId)
     {
@@ -48,6 +65,11 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
     private async Task DeferredAsync<T>(Task previous, Func<Task<T>> start, Func<T, byte[]?> reply)
     {
         await previous;
+        if (session.IsClosed)
+        {
+            Interlocked.Decrement(ref _pending);
+            return;
+        }
         Task<T> work;
         try
         {
@@ -73,15 +95,16 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect)
         }
         catch (OperationCanceledException) when (session.IsClosed)
         {
-            return;
+            frame = null;
         }
         catch (Exception)
         {
             frame = dialect.EncodeError(Internal with { MessageId = messageId });
         }
+        Interlocked.Decrement(ref _pending);
         if (frame is not null)
         {
-            session.Enqueue(new RawFrameOut(frame));
+            session.EnqueueReply(frame);
         }
     }
 }

@@ -77,6 +77,43 @@ public sealed class SessionLifetimeTests
     }
 
     [Test]
+    public async Task A_client_that_keeps_asking_for_history_and_never_reads_is_dropped_while_others_are_answered()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedReplyBytes"] = "1048576" });
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        var filler = await relay.ConnectAsync("filler");
+        var text = new string('h', 8_000);
+        for (var i = 0; i < 200; i++)
+        {
+            await filler.BroadcastAsync(Json.Of(text), $"h{i}");
+        }
+        await using var asker = await ConnectWithoutReadingAsync(relay, "asker");
+
+        // Each reply carries 200 messages, 1.6 MB. Unread, the first ones fill the socket buffers (tens of MB on
+        // loopback at most) and the rest wait in the relay, which lets 1 MiB of them wait and no more. Queued by
+        // number alone, all the replies would have fit.
+        const int maxRequests = 150;
+        var asked = 0;
+        try
+        {
+            for (; asked < maxRequests && registry.IsOnline("asker"); asked++)
+            {
+                await asker.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","limit":200}""");
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The relay dropped the connection while a request was on its way.
+        }
+        await UntilOnlineAsync(relay, "asker", online: false);
+
+        await using var other = await V03Async(relay, "other");
+        await other.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","limit":200}""");
+        var history = await other.NextOfAsync("message_type", "HISTORY_RESPONSE");
+        Assert.That(history.GetProperty("messages").GetArrayLength(), Is.EqualTo(200));
+    }
+
+    [Test]
     public async Task A_connection_that_replaces_one_that_stopped_reading_is_replayed_what_the_first_never_read()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -1,0 +1,86 @@
+using System.Net.WebSockets;
+using SignalRelay.Server.RawSocket;
+using SignalRelay.Server.RawSocket.Dialects;
+
+namespace SignalRelay.Tests.Raw;
+
+/// <summary>
+/// How much one raw connection's replies may hold: a bounded number of requests awaiting replies, a bounded number
+/// of bytes of replies queued, and no work for a connection that has gone. The sessions here have no writer running,
+/// so whatever is queued stays queued.
+/// </summary>
+public sealed class ResponseChainTests
+{
+    private static readonly V03Dialect Dialect = new(heartbeatSeconds: 30);
+    private static readonly byte[] Reply = "{}"u8.ToArray();
+
+    [Test]
+    public async Task Past_the_most_pending_replies_the_receive_loop_waits_until_they_are_queued()
+    {
+        var chain = new ResponseChain(Session(maxReplyBytes: 1024 * 1024), Dialect, maxPending: 3);
+        var commit = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        chain.After(commit.Task, frame => frame);
+        chain.Send(Reply);
+        var roomWithTwo = chain.RoomAsync();
+        chain.Send(Reply);
+        var roomWithThree = chain.RoomAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(roomWithTwo.IsCompleted, Is.True, "two pending: the loop reads on");
+            Assert.That(roomWithThree.IsCompleted, Is.False, "three pending behind an unfinished commit: the loop waits");
+        });
+
+        commit.SetResult(Reply);
+        await roomWithThree.WaitAsync(Wait.Default);
+        Assert.That(chain.RoomAsync().IsCompleted, Is.True);
+    }
+
+    [Test]
+    public async Task A_history_read_chained_before_the_session_ended_is_not_started_after_it()
+    {
+        var session = Session(maxReplyBytes: 1024 * 1024);
+        var chain = new ResponseChain(session, Dialect, maxPending: 16);
+        var earlier = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = false;
+
+        chain.After(earlier.Task, frame => frame);
+        chain.AfterPrevious(() =>
+        {
+            started = true;
+            return Task.FromResult(Reply);
+        }, frame => frame);
+        session.Close(new RelayError { Code = ErrorCodes.SlowConsumer, Message = "gone" }, drain: false);
+        earlier.SetResult(Reply);
+        await chain.Completion.WaitAsync(Wait.Default);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(started, Is.False);
+            Assert.That(chain.RoomAsync().IsCompleted, Is.True, "the skipped read no longer counts as pending");
+        });
+    }
+
+    [Test]
+    public void A_reply_larger_than_the_byte_bound_is_queued_alone_and_one_more_behind_it_drops_the_connection()
+    {
+        var session = Session(maxReplyBytes: 64 * 1024);
+        var large = new byte[200 * 1024];
+
+        var first = session.EnqueueReply(large);
+        var openAfterFirst = !session.IsClosed;
+        var second = session.EnqueueReply(Reply);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.True);
+            Assert.That(openAfterFirst, Is.True);
+            Assert.That(second, Is.False);
+            Assert.That(session.CloseReason?.Code, Is.EqualTo(ErrorCodes.SlowConsumer));
+        });
+    }
+
+    private static RawSession Session(int maxReplyBytes) =>
+        new("agent", Dialect, WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true }),
+            transport: null, queueCapacity: 64, maxReplyBytes, closeTimeout: TimeSpan.FromSeconds(1));
+}
