@@ -26,6 +26,7 @@ public sealed class RelayDbContextModelSnapshot : ModelSnapshot
             b.HasKey("Seq");
             b.HasIndex("MessageId", "FromAgent").IsUnique().HasDatabaseName("ix_messages_id_from");
             b.HasIndex("ToAgent", "Seq").HasDatabaseName("ix_messages_to_seq");
+            b.HasIndex("FromAgent", "Seq").HasDatabaseName("ix_messages_directs_from_seq").HasFilter("to_agent IS NOT NULL");
             b.ToTable("messages");
         });
 

@@ -25,6 +25,8 @@ public sealed class RelayDbContext(DbContextOptions<RelayDbContext> options) : D
             // Id first: time-ordered and counter ids from every sender land on the same few leaf pages per commit.
             m.HasIndex(x => new { x.MessageId, x.FromAgent }).IsUnique().HasDatabaseName("ix_messages_id_from");
             m.HasIndex(x => new { x.ToAgent, x.Seq }).HasDatabaseName("ix_messages_to_seq");
+            // Directs only, so a broadcast's insert does not touch it: history finds the directs a viewer sent.
+            m.HasIndex(x => new { x.FromAgent, x.Seq }).HasFilter("to_agent IS NOT NULL").HasDatabaseName("ix_messages_directs_from_seq");
         });
 
         modelBuilder.Entity<PresenceRow>(p =>

@@ -99,33 +99,25 @@ public sealed class SqliteMessageStore(
     public async Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, int limit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var rows = db.Messages.AsNoTracking();
-        if (viewer is not null)
-        {
-            rows = rows.Where(m => m.ToAgent == null || m.ToAgent == viewer || m.FromAgent == viewer);
-        }
-        if (query.SinceSeq is { } sinceSeq)
-        {
-            rows = rows.Where(m => m.Seq > sinceSeq);
-        }
+        var after = query.SinceSeq ?? 0;
         if (query.SinceTime is { } sinceTime)
         {
             if (await FirstReceivedAtOrAfterAsync(db, sinceTime, ct) is not long first)
             {
                 return [];
             }
-            rows = rows.Where(m => m.Seq >= first);
+            after = Math.Max(after, first - 1);
         }
 
-        List<MessageRow> page;
-        if (query.SinceSeq is null && query.SinceTime is null)
+        // With no lower bound the page is the newest, read newest first and then turned around.
+        var newest = query.SinceSeq is null && query.SinceTime is null;
+        var union = MessageQueries.History(forOneViewer: viewer is not null, newest);
+        var page = await db.Messages.FromSqlRaw(union.Rows,
+                Parameter("$after", after), Parameter("$viewer", viewer ?? ""), Parameter("$take", limit))
+            .AsNoTracking().ToListAsync(ct);
+        if (newest)
         {
-            page = await rows.OrderByDescending(m => m.Seq).Take(limit).ToListAsync(ct);
             page.Reverse();
-        }
-        else
-        {
-            page = await rows.OrderBy(m => m.Seq).Take(limit).ToListAsync(ct);
         }
         return page.ConvertAll(ToEnvelope);
     }
@@ -133,21 +125,29 @@ public sealed class SqliteMessageStore(
     public async Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var page = await InRange(db, range).OrderBy(m => m.Seq).Take(limit).ToListAsync(ct);
+        var page = await db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)])
+            .AsNoTracking().ToListAsync(ct);
         return page.ConvertAll(ToEnvelope);
     }
 
     public async Task<long?> BacklogCutoffAsync(BacklogRange range, int skip, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var seqs = await InRange(db, range).OrderByDescending(m => m.Seq).Skip(skip).Select(m => m.Seq).Take(1).ToListAsync(ct);
+        var seqs = await db.Database.SqlQueryRaw<long>(MessageQueries.NewestMissed.SeqAtOffset,
+                [.. InRange(range), Parameter("$take", skip + 1L), Parameter("$skip", skip)])
+            .ToListAsync(ct);
         return seqs.Count == 0 ? null : seqs[0];
     }
 
-    private static IQueryable<MessageRow> InRange(RelayDbContext db, BacklogRange r) =>
-        db.Messages.AsNoTracking().Where(m => m.Seq <= r.UpTo && (
-            (m.ToAgent == r.Agent && m.Seq > r.DirectsAfter) ||
-            (m.ToAgent == null && m.FromAgent != r.Agent && m.Seq > r.BroadcastsAfter)));
+    private static SqliteParameter[] InRange(BacklogRange r) =>
+    [
+        Parameter("$agent", r.Agent),
+        Parameter("$directsAfter", r.DirectsAfter),
+        Parameter("$broadcastsAfter", r.BroadcastsAfter),
+        Parameter("$upTo", r.UpTo),
+    ];
+
+    private static SqliteParameter Parameter(string name, object value) => new(name, value);
 
     public async Task<(long? Oldest, long Newest)> BoundsAsync(CancellationToken ct)
     {

@@ -51,6 +51,35 @@ public sealed class HistoryTests
     }
 
     [Test]
+    public async Task History_merges_broadcasts_directs_to_the_viewer_and_directs_it_sent_each_once_in_seq_order()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        var carol = await relay.ConnectAsync("carol");
+        var seen = new List<long>
+        {
+            (await alice.BroadcastAsync(Json.Of("b1"), "b1")).Seq,
+            (await alice.DirectAsync("bob", Json.Of("to bob"), "d1")).Seq,
+            (await bob.DirectAsync("carol", Json.Of("from bob"), "d2")).Seq,
+        };
+        await carol.DirectAsync("alice", Json.Of("not bob's"), "x1");
+        seen.Add((await bob.DirectAsync("bob", Json.Of("a note to himself"), "self")).Seq);
+        seen.Add((await alice.BroadcastAsync(Json.Of("b2"), "b2")).Seq);
+        await alice.DirectAsync("carol", Json.Of("not bob's"), "x2");
+
+        var all = await bob.HistoryAsync();
+        var newest = await bob.HistoryAsync(new HistoryQuery { Limit = 3 });
+        var page = await bob.HistoryAsync(new HistoryQuery { SinceSeq = seen[0], Limit = 2 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(e => e.Seq), Is.EqualTo(seen));
+            Assert.That(newest.Select(e => e.Seq), Is.EqualTo(seen.TakeLast(3)));
+            Assert.That(page.Select(e => e.Seq), Is.EqualTo(seen.Skip(1).Take(2)));
+        });
+    }
+
+    [Test]
     public async Task A_negative_bound_is_refused_by_the_hub_and_the_http_endpoint_alike()
     {
         await using var relay = await TestRelay.StartAsync();

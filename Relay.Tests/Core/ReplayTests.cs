@@ -110,6 +110,40 @@ public sealed class ReplayTests
         });
     }
 
+    [Test]
+    public async Task A_capped_replay_sends_the_newest_messages_the_agent_may_see_and_says_where_they_start()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxReplayMessages"] = "3" });
+        var alice = await relay.ConnectAsync("alice");
+        var bobFirst = await relay.ConnectAsync("bob");
+        await bobFirst.DisposeAsync();
+        await WaitOffline(relay, "bob");
+
+        await alice.BroadcastAsync(Json.Of("too old"), "b0");
+        var cutoff = await alice.DirectAsync("bob", Json.Of("too old too"), "d1");
+        await alice.DirectAsync("carol", Json.Of("not for bob"), "x1");
+        var newest = new List<long>
+        {
+            (await alice.BroadcastAsync(Json.Of("kept"), "b2")).Seq,
+            (await alice.DirectAsync("bob", Json.Of("kept"), "d3")).Seq,
+        };
+        await alice.DirectAsync("carol", Json.Of("not for bob"), "x2");
+        newest.Add((await alice.BroadcastAsync(Json.Of("kept"), "b4")).Seq);
+
+        var bob = relay.CreateClient("bob");
+        var notice = Wait.ForEventAsync<RelayError>(h => bob.ErrorReceived += h, e => e.Code == ErrorCodes.ReplayTruncated, "REPLAY_TRUNCATED");
+        await bob.ConnectAsync();
+        var error = await notice;
+        var replayed = await Wait.NextAsync(bob.Messages, 3);
+        var live = await alice.BroadcastAsync(Json.Of("live"), "live");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error.OldestSeq, Is.EqualTo(cutoff.Seq + 1));
+            Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(newest));
+            Assert.That((await Wait.NextAsync(bob.Messages)).Seq, Is.EqualTo(live.Seq), "nothing else was replayed");
+        });
+    }
+
     private static long OldestSeq(TestRelay relay)
     {
         using var db = relay.OpenDatabase();
