@@ -66,6 +66,8 @@ public sealed class RetentionOptions
     [Range(0.001, 100_000)] public double MaxAgeHours { get; set; } = 24 * 7;
     [Range(1, long.MaxValue)] public long MaxMessages { get; set; } = 1_000_000;
     [Range(1, 86_400)] public int SweepSeconds { get; set; } = 60;
+    /// <summary>Messages deleted per transaction; commits of new messages wait for no more than one of them.</summary>
+    [Range(1, 1_000_000)] public int DeleteBatchSize { get; set; } = 1000;
 }
 
 public sealed class SessionOptions

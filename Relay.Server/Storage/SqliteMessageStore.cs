@@ -197,19 +197,29 @@ public sealed class SqliteMessageStore(
         }, ct);
     }
 
-    public Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct) => InWriteTurnAsync(async () =>
+    public async Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var firstKept = await FirstReceivedAtOrAfterAsync(db, olderThan, ct) ?? long.MaxValue;
-        var deleted = await db.Messages.Where(m => m.Seq < firstKept).ExecuteDeleteAsync(ct);
-        var newest = await db.Messages.MaxAsync(m => (long?)m.Seq, ct) ?? 0;
-        var floor = newest - keepNewest;
-        if (floor > 0)
+        if (await db.Messages.MaxAsync(m => (long?)m.Seq, ct) is not long newest)
         {
-            deleted += await db.Messages.Where(m => m.Seq <= floor).ExecuteDeleteAsync(ct);
+            return 0;
+        }
+        // Bounded by the newest seq now, so nothing committed while the chunks below run can be taken.
+        var firstKept = Math.Max(
+            await FirstReceivedAtOrAfterAsync(db, olderThan, ct) ?? newest + 1,
+            newest - keepNewest + 1);
+
+        // A chunk at a time, each in its own write turn: one DELETE of a million rows held the writer, and every
+        // ACK behind it, for two seconds.
+        var chunk = options.Value.Retention.DeleteBatchSize;
+        var deleted = 0;
+        while (await db.Messages.MinAsync(m => (long?)m.Seq, ct) is long oldest && oldest < firstKept)
+        {
+            var end = Math.Min(firstKept, oldest + chunk);
+            deleted += await InWriteTurnAsync(() => db.Messages.Where(m => m.Seq < end).ExecuteDeleteAsync(ct), ct);
         }
         return deleted;
-    }, ct);
+    }
 
     private static async Task<long?> FirstReceivedAtOrAfterAsync(RelayDbContext db, DateTimeOffset time, CancellationToken ct)
     {

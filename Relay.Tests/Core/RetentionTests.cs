@@ -1,0 +1,41 @@
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Tests.Core;
+
+public sealed class RetentionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public async Task Pruning_in_small_chunks_removes_everything_past_the_age_and_count_bounds_and_says_how_many()
+    {
+        var clock = new SettableClock(T0);
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Retention:DeleteBatchSize"] = "3",
+            ["Relay:Retention:SweepSeconds"] = "86400",
+        }, clock: clock);
+        var alice = await relay.ConnectAsync("alice");
+        var seqs = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Now = T0.AddSeconds(i);
+            seqs.Add((await alice.BroadcastAsync(Json.Of($"{i}"), $"b{i}")).Seq);
+        }
+        var store = relay.Services.GetRequiredService<IMessageStore>();
+
+        var byAge = await store.PruneAsync(T0.AddSeconds(4.5), keepNewest: 100, CancellationToken.None);
+        var afterAge = await store.BoundsAsync(CancellationToken.None);
+        var byCount = await store.PruneAsync(T0, keepNewest: 2, CancellationToken.None);
+        var afterCount = await store.BoundsAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(byAge, Is.EqualTo(5), "b0 to b4, in two chunks of three");
+            Assert.That(afterAge.Oldest, Is.EqualTo(seqs[5]));
+            Assert.That(byCount, Is.EqualTo(3));
+            Assert.That(afterCount.Oldest, Is.EqualTo(seqs[8]));
+            Assert.That(afterCount.Newest, Is.EqualTo(seqs[9]));
+        });
+    }
+}
