@@ -37,6 +37,10 @@ public sealed class LimitOptions
     [Range(1, 100_000)] public int MaxHistoryLimit { get; set; } = 1000;
     [Range(1, 100_000)] public int DefaultHistoryLimit { get; set; } = 100;
     [Range(1, 1024)] public int MaxAgentIdLength { get; set; } = 128;
+
+    /// <summary>Bytes of JSON an agent may announce about itself (kept while the relay knows the agent, sent on every change).</summary>
+    [Range(2, 1_048_576)] public int MaxMetadataBytes { get; set; } = 8192;
+
     [Range(1, 1024)] public int MaxMessageIdLength { get; set; } = 128;
 
     /// <summary>Messages per second each agent may send on average (token bucket refill).</summary>

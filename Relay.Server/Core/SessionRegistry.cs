@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Core;
 
@@ -9,7 +11,7 @@ namespace SignalRelay.Server.Core;
 /// either sees a message live or finds it in its replay range, never both and never neither. Presence changes
 /// wait to be announced together (<see cref="PresenceAnnouncer"/>), and always before the messages routed after them.
 /// </summary>
-public sealed class SessionRegistry(TimeProvider clock)
+public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> options)
 {
     private static readonly RelayError Replaced = new()
     {
@@ -152,10 +154,7 @@ public sealed class SessionRegistry(TimeProvider clock)
     /// <summary>Replaces the agent's metadata and tells everyone else.</summary>
     public void Announce(RelaySession session, JsonElement? metadata)
     {
-        if (metadata is { } given && JsonText.HasLoneSurrogate(given))
-        {
-            throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
-        }
+        AgentMetadata.Check(metadata, options.Value.Limits.MaxMetadataBytes);
         lock (_gate)
         {
             session.Metadata = metadata;

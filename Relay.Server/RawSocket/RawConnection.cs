@@ -80,6 +80,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                     continue;
                 }
                 claim = dialect.Identify(frame, type);
+                AgentMetadata.Check(claim.Metadata, door.Limits.MaxMetadataBytes);
                 if (AgentIdentityResolver.IsRelayName(claim.Agent))
                 {
                     throw new RelayException(AgentIdentityResolver.RelayNameTaken(claim.Agent));
