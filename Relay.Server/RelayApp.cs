@@ -92,6 +92,7 @@ public static class RelayApp
         services.AddHostedService<PresenceAnnouncer>();
         services.AddHostedService<PresenceFlushService>();
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<StoreSizeRetention>();
         services.AddHostedService<ShutdownCoordinator>();
         services.AddDeploymentSupport();
 

@@ -69,7 +69,15 @@ public sealed class RetentionOptions
 {
     [Range(0.001, 100_000)] public double MaxAgeHours { get; set; } = 24 * 7;
     [Range(1, long.MaxValue)] public long MaxMessages { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// The most the store's pages may take, in MiB, checked every second; 0 for no bound. On a volume, about two thirds
+    /// of its size leaves room for the write-ahead log and for what arrives between checks.
+    /// </summary>
+    [Range(0, 100_000_000)] public long MaxStoreMegabytes { get; set; }
+
     [Range(1, 86_400)] public int SweepSeconds { get; set; } = 60;
+
     /// <summary>Messages deleted per transaction; commits of new messages wait for no more than one of them.</summary>
     [Range(1, 1_000_000)] public int DeleteBatchSize { get; set; } = 1000;
 }

@@ -40,6 +40,9 @@ public interface IMessageStore
     /// <summary>Deletes messages older than the cutoff and all but the newest <paramref name="keepNewest"/>.</summary>
     Task<int> PruneAsync(DateTimeOffset olderThan, long keepNewest, CancellationToken ct);
 
+    /// <summary>Deletes the oldest messages until the store's pages in use take no more than <paramref name="maxBytes"/>.</summary>
+    Task<int> PruneToSizeAsync(long maxBytes, CancellationToken ct);
+
     /// <summary>Throws when the store does not answer.</summary>
     Task PingAsync(CancellationToken ct);
 }

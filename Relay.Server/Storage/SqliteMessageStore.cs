@@ -209,17 +209,47 @@ public sealed class SqliteMessageStore(
             await FirstReceivedAtOrAfterAsync(db, olderThan, ct) ?? newest + 1,
             newest - keepNewest + 1);
 
-        // A chunk at a time, each in its own write turn: one DELETE of a million rows held the writer, and every
-        // ACK behind it, for two seconds.
-        var chunk = options.Value.Retention.DeleteBatchSize;
         var deleted = 0;
-        while (await db.Messages.MinAsync(m => (long?)m.Seq, ct) is long oldest && oldest < firstKept)
+        while (await OldestAsync(db, ct) is long oldest && oldest < firstKept)
         {
-            var end = Math.Min(firstKept, oldest + chunk);
-            deleted += await InWriteTurnAsync(() => db.Messages.Where(m => m.Seq < end).ExecuteDeleteAsync(ct), ct);
+            deleted += await DeleteOldestAsync(db, oldest, firstKept, ct);
         }
         return deleted;
     }
+
+    public async Task<int> PruneToSizeAsync(long maxBytes, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var deleted = 0;
+        while (await UsedBytesAsync(db, ct) is var used && used > maxBytes && await OldestAsync(db, ct) is long oldest)
+        {
+            // As many of the oldest as the excess takes at the store's average size per message (seqs run without gaps
+            // but for resends), so a store of large messages loses no more than it must.
+            var held = await db.Messages.MaxAsync(m => m.Seq, ct) - oldest + 1;
+            var excess = (double)(used - maxBytes) / used * held;
+            deleted += await DeleteOldestAsync(db, oldest, oldest + Math.Max(1, (long)Math.Ceiling(excess)), ct);
+        }
+        return deleted;
+    }
+
+    private static Task<long?> OldestAsync(RelayDbContext db, CancellationToken ct) => db.Messages.MinAsync(m => (long?)m.Seq, ct);
+
+    /// <summary>
+    /// Deletes the messages from <paramref name="oldest"/> up to <paramref name="end"/> or <c>DeleteBatchSize</c> of them,
+    /// whichever is fewer, in one write turn: a sweep deleting a million rows at once held the writer, and every ACK
+    /// behind it, for two seconds.
+    /// </summary>
+    private Task<int> DeleteOldestAsync(RelayDbContext db, long oldest, long end, CancellationToken ct)
+    {
+        end = Math.Min(end, oldest + options.Value.Retention.DeleteBatchSize);
+        return InWriteTurnAsync(() => db.Messages.Where(m => m.Seq < end).ExecuteDeleteAsync(ct), ct);
+    }
+
+    /// <summary>The bytes of the database's pages in use; pages freed by deletes are reused before the file grows.</summary>
+    private static async Task<long> UsedBytesAsync(RelayDbContext db, CancellationToken ct) =>
+        await db.Database.SqlQueryRaw<long>(
+                "SELECT (page_count - freelist_count) * page_size AS \"Value\" FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()")
+            .SingleAsync(ct);
 
     private static async Task<long?> FirstReceivedAtOrAfterAsync(RelayDbContext db, DateTimeOffset time, CancellationToken ct)
     {

@@ -38,4 +38,43 @@ public sealed class RetentionTests
             Assert.That(afterCount.Newest, Is.EqualTo(seqs[9]));
         });
     }
+
+    [Test]
+    public async Task A_store_over_its_size_bound_loses_its_oldest_messages_until_it_fits()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Retention:MaxStoreMegabytes"] = "1",
+        });
+        var alice = await relay.ConnectAsync("alice");
+        var filler = new string('f', 20_000);
+        var seqs = new List<long>();
+        for (var i = 0; i < 150; i++)
+        {
+            seqs.Add((await alice.BroadcastAsync(Json.Of(filler), $"m{i}")).Seq);
+        }
+
+        await Wait.UntilAsync(() => UsedBytes(relay) <= 1024 * 1024, "the store is brought under 1 MiB");
+        var (oldest, newest) = await relay.Services.GetRequiredService<IMessageStore>().BoundsAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(oldest, Is.GreaterThan(seqs[0]), "the oldest went first");
+            Assert.That(newest, Is.EqualTo(seqs[^1]));
+            Assert.That(StoredCount(relay), Is.EqualTo(seqs[^1] - oldest + 1), "what is left is the newest, without gaps");
+            Assert.That(StoredCount(relay), Is.GreaterThan(30), "no more was deleted than the bound asks (1 MiB holds ~50 of them)");
+        });
+    }
+
+    private static long UsedBytes(TestRelay relay) =>
+        Scalar(relay, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
+
+    private static long StoredCount(TestRelay relay) => Scalar(relay, "SELECT COUNT(*) FROM messages");
+
+    private static long Scalar(TestRelay relay, string sql)
+    {
+        using var db = relay.OpenDatabase();
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
 }

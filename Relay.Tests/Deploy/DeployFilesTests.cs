@@ -99,6 +99,24 @@ public sealed class DeployFilesTests
     }
 
     [Test]
+    public async Task Platforms_with_a_volume_of_fixed_size_keep_the_store_within_two_thirds_of_it()
+    {
+        var fly = await Deploy("fly.toml");
+        var render = (await Deploy("render.yaml")).GetProperty("services")[0];
+        var flyVolumeMegabytes = 1024 * long.Parse(fly.GetProperty("mounts").GetProperty("initial_size").GetString()!.Replace("gb", ""));
+        var renderDiskMegabytes = 1024 * long.Parse(render.GetProperty("disk").GetProperty("sizeGB").GetString()!);
+        var flyBound = long.Parse(fly.GetProperty("env").GetProperty("Relay__Retention__MaxStoreMegabytes").GetString()!);
+        var renderBound = long.Parse(render.GetProperty("envVars").EnumerateArray()
+            .Single(v => v.GetProperty("key").GetString() == "Relay__Retention__MaxStoreMegabytes").GetProperty("value").GetString()!);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(flyBound, Is.InRange(1, flyVolumeMegabytes * 2 / 3));
+            Assert.That(renderBound, Is.InRange(1, renderDiskMegabytes * 2 / 3));
+        });
+    }
+
+    [Test]
     public async Task Procfile_starts_the_published_server_as_the_web_process()
     {
         var processes = await DeployFiles.ParseProcfileAsync(Path.Combine(DeployFiles.DeployFolder, "Procfile"));
