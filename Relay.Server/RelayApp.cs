@@ -31,6 +31,7 @@ public static class RelayApp
         var app = builder.Build();
         app.UseRawSocketWriteCoalescing();
         app.UseWebSockets();
+        app.UseRateLimiter();
         app.UseDrainGate();
         app.UseRelayAuth();
         app.MapRawSockets();
@@ -84,6 +85,7 @@ public static class RelayApp
         services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
         services.AddRawSockets();
+        services.AddConnectionRateLimit();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

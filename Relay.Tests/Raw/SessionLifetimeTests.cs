@@ -166,8 +166,13 @@ public sealed class SessionLifetimeTests
     [Test]
     public async Task Thousands_of_connect_and_disconnect_cycles_leave_no_session_or_memory_behind()
     {
-        // Quiet logs: the test runner keeps captured output in memory, which would swamp the measurement.
-        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        // Quiet logs: the test runner keeps captured output in memory, which would swamp the measurement. The cycles
+        // come from one address faster than its limit on new connections allows.
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Relay:Limits:NewConnectionBurstPerAddress"] = "100000",
+        });
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
 
         await CycleAsync(relay, 200, "warmup");

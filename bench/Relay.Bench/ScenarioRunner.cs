@@ -19,6 +19,9 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
         // The per-agent rate limit protects a shared relay; the bench is the only client and wants the ceiling.
         ["Relay__Limits__MessagesPerSecond"] = "1000000",
         ["Relay__Limits__Burst"] = "1000000",
+        // So is the per-address limit on new connections: every agent connects from loopback, 10,000 at once in idle10k.
+        ["Relay__Limits__NewConnectionsPerSecondPerAddress"] = "1000000",
+        ["Relay__Limits__NewConnectionBurstPerAddress"] = "1000000",
         // Idle agents send no heartbeats while 10,000 of them connect.
         ["Relay__Sessions__ReapAfterSeconds"] = "600",
         // One log line per connection is noise at 10,000 connections.

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using SignalRelay.Contracts;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Operations;
+
+/// <summary>
+/// New WebSocket connections (raw doors and the hub alike) per client address, a token bucket each. With auth off an
+/// agent is whoever it says it is, so a client that opens connections under ever new names would otherwise be limited
+/// only by how fast the relay accepts them: each name stays known, and each arrival is announced to everyone online.
+/// </summary>
+public static class ConnectionRateLimit
+{
+    private const string Unlimited = "";
+
+    public static IServiceCollection AddConnectionRateLimit(this IServiceCollection services)
+    {
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
+        {
+            var limits = relay.Value.Limits;
+            var bucket = new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.NewConnectionBurstPerAddress,
+                TokensPerPeriod = limits.NewConnectionsPerSecondPerAddress,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            };
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => http.WebSockets.IsWebSocketRequest
+                ? RateLimitPartition.GetTokenBucketLimiter(AddressKey(http.Connection.RemoteIpAddress), _ => bucket)
+                : RateLimitPartition.GetNoLimiter(Unlimited));
+            o.OnRejected = (context, ct) =>
+            {
+                var response = context.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = "1";
+                var error = new RelayError
+                {
+                    Code = ErrorCodes.RateLimited,
+                    Message = "Too many new connections from this address; retry in a second.",
+                    Recoverable = true,
+                };
+                return new ValueTask(response.WriteAsJsonAsync(error, RelayJsonContext.Default.RelayError, cancellationToken: ct));
+            };
+        });
+        return services;
+    }
+
+    /// <summary>An IPv4 address, or an IPv6 address's /64: one IPv6 client usually holds a whole /64.</summary>
+    private static string AddressKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+}
