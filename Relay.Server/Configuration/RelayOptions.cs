@@ -23,10 +23,10 @@ public sealed class LimitOptions
     [Range(16, 1_000_000)] public int SendQueueCapacity { get; set; } = 4096;
 
     /// <summary>
-    /// Bytes of replies waiting for one raw connection before it is dropped. A reply alone always fits, however large:
-    /// the bound is for a client that keeps asking for history and does not read the answers.
+    /// Bytes waiting for one connection (messages, presence, replies) before it is dropped. One item alone always
+    /// fits, however large: the bound is for a client that stops reading while messages or history replies pile up.
     /// </summary>
-    [Range(64 * 1024, int.MaxValue)] public int MaxQueuedReplyBytes { get; set; } = 16 * 1024 * 1024;
+    [Range(64 * 1024, int.MaxValue)] public int MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Requests of one raw connection awaiting their replies; past this the relay reads no more of its frames until they are answered.</summary>
     [Range(1, 100_000)] public int MaxPendingReplies { get; set; } = 256;

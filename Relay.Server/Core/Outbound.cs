@@ -1,9 +1,21 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using SignalRelay.Contracts;
 
 namespace SignalRelay.Server.Core;
 
 /// <summary>Something queued for one connection. Each door writes it in its own wire format.</summary>
-public abstract record Outbound;
+public abstract record Outbound
+{
+    /// <summary>About what the item holds in memory while it waits, counted against <c>Relay:Limits:MaxQueuedBytes</c>; small items count nothing.</summary>
+    public virtual int QueuedBytes => 0;
+
+    /// <summary>The bytes of a JSON value, plus a frame's worth of fields around it.</summary>
+    protected static int WithFields(JsonElement? value) =>
+        FieldBytes + (value is { ValueKind: not JsonValueKind.Undefined } given ? JsonMarshal.GetRawUtf8Value(given).Length : 0);
+
+    private const int FieldBytes = 256;
+}
 
 /// <summary>
 /// An item queued for many receivers (a relayed message, a presence notice). One instance is shared by every
@@ -41,13 +53,22 @@ public abstract record SharedOut<T>(T Value) : Outbound
 }
 
 /// <summary>A relayed message.</summary>
-public sealed record EnvelopeOut(Envelope Envelope) : SharedOut<Envelope>(Envelope);
+public sealed record EnvelopeOut(Envelope Envelope) : SharedOut<Envelope>(Envelope)
+{
+    public override int QueuedBytes { get; } = WithFields(Envelope.Content);
+}
 
 /// <summary>Another agent coming, going or changing its metadata.</summary>
-public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEvent>(Presence);
+public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEvent>(Presence)
+{
+    public override int QueuedBytes { get; } = WithFields(Presence.Metadata);
+}
 
 /// <summary>Presence changes announced together, written one after the other; one instance is shared by most receivers.</summary>
-public sealed record PresenceBatchOut(IReadOnlyList<PresenceOut> Notices) : Outbound;
+public sealed record PresenceBatchOut(IReadOnlyList<PresenceOut> Notices) : Outbound
+{
+    public override int QueuedBytes { get; } = Notices.Sum(n => n.QueuedBytes);
+}
 
 public sealed record NoticeOut(RelayError Error) : Outbound;
 

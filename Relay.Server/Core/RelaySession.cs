@@ -6,8 +6,9 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// One live connection of one agent, whatever its door. Everything the relay sends it goes through a
-/// bounded queue drained by a single writer; a connection whose queue overflows is dropped, so a slow
-/// receiver never slows anyone else. Its messages stay in the store for replay.
+/// queue drained by a single writer and bounded in items and in bytes; a connection whose queue overflows is
+/// dropped, so a slow receiver never slows anyone else nor fills the relay's memory. Its messages stay in the
+/// store for replay.
 /// </summary>
 public abstract class RelaySession
 {
@@ -19,16 +20,19 @@ public abstract class RelaySession
     };
 
     private readonly Channel<Outbound> _queue;
+    private readonly int _maxQueuedBytes;
+    private long _queuedBytes;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RelayError? _closeReason;
     private long _lastDeliveredSeq;
     private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
 
-    protected RelaySession(string agentId, string protocol, int queueCapacity)
+    protected RelaySession(string agentId, string protocol, int queueCapacity, int maxQueuedBytes)
     {
         AgentId = agentId;
         Protocol = protocol;
+        _maxQueuedBytes = maxQueuedBytes;
         _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(queueCapacity)
         {
             SingleReader = true,
@@ -68,10 +72,16 @@ public abstract class RelaySession
 
     public void Touch() => Volatile.Write(ref _lastActivityTicks, DateTimeOffset.UtcNow.UtcTicks);
 
-    /// <summary>Queues a frame without waiting; drops the connection when its queue is full.</summary>
+    /// <summary>
+    /// Queues a frame without waiting; drops the connection when its queue is full, in items or in bytes. One item
+    /// alone always fits, however large (a history reply can hold a thousand messages). Counting items alone would
+    /// not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection that reads nothing.
+    /// </summary>
     public bool Enqueue(Outbound item)
     {
-        if (_queue.Writer.TryWrite(item))
+        var size = item.QueuedBytes;
+        var waiting = Interlocked.Add(ref _queuedBytes, size);
+        if ((waiting <= _maxQueuedBytes || waiting == size) && _queue.Writer.TryWrite(item))
         {
             return true;
         }
@@ -82,7 +92,7 @@ public abstract class RelaySession
     /// <summary>Drops the connection as one that stopped keeping up, as a full queue does.</summary>
     protected void FellBehind() => Close(SlowConsumer, drain: false);
 
-    /// <summary>Queues an item if there is room, and otherwise leaves the session as it is.</summary>
+    /// <summary>Queues an item that holds nothing (<see cref="Outbound.QueuedBytes"/> 0) if there is room, and otherwise leaves the session as it is.</summary>
     protected bool TryEnqueue(Outbound item) => _queue.Writer.TryWrite(item);
 
     /// <summary>
@@ -127,6 +137,7 @@ public abstract class RelaySession
                     while (queued.TryRead(out var item))
                     {
                         await WriteTrackedAsync(item, ct);
+                        Interlocked.Add(ref _queuedBytes, -item.QueuedBytes);
                     }
                 }
                 finally

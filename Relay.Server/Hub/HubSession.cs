@@ -9,7 +9,8 @@ public sealed class HubSession(
     string agentId,
     HubCallerContext caller,
     IHubContext<RelayHub> hub,
-    int queueCapacity) : RelaySession(agentId, "signalr", queueCapacity)
+    int queueCapacity,
+    int maxQueuedBytes) : RelaySession(agentId, "signalr", queueCapacity, maxQueuedBytes)
 {
     private static readonly TimeSpan ReasonTimeout = TimeSpan.FromSeconds(1);
 

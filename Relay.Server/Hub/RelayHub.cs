@@ -38,7 +38,7 @@ public sealed class RelayHub(
         var agent = identity.ResolveHubAgent(http);
 
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
-        var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity);
+        var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity, options.Value.Limits.MaxQueuedBytes);
         Context.Items[SessionKey] = session;
         var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
         expiry.Set(identity.HubExpiry(http));

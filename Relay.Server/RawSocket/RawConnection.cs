@@ -115,7 +115,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         var dialect = handshake.Dialect;
         var transport = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
         var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Limits.SendQueueCapacity,
-            door.Limits.MaxQueuedReplyBytes, door.CloseTimeout)
+            door.Limits.MaxQueuedBytes, door.CloseTimeout)
         {
             Metadata = handshake.Claim.Metadata,
         };

@@ -6,7 +6,10 @@ using SignalRelay.Server.RawSocket.Dialects;
 namespace SignalRelay.Server.RawSocket;
 
 /// <summary>A frame the door built for one connection (a reply or an error), queued in request order.</summary>
-public sealed record RawFrameOut(byte[] Frame) : Outbound;
+public sealed record RawFrameOut(byte[] Frame) : Outbound
+{
+    public override int QueuedBytes => Frame.Length;
+}
 
 /// <summary>Wakes an idle writer so that it sends a delivery ping; nothing else is written for it.</summary>
 public sealed record PingDue : Outbound
@@ -21,13 +24,12 @@ public sealed class RawSession(
     WebSocket socket,
     CoalescingStream? transport,
     int queueCapacity,
-    int maxReplyBytes,
-    TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity)
+    int maxQueuedBytes,
+    TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity, maxQueuedBytes)
 {
     private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pingRequested;
-    private long _replyBytesWaiting;
 
     public IRawDialect Dialect => dialect;
 
@@ -52,21 +54,6 @@ public sealed class RawSession(
         {
             Volatile.Write(ref _pingRequested, 0);
         }
-    }
-
-    /// <summary>
-    /// Queues a reply, or drops the connection when the replies already waiting and this one would pass
-    /// <c>maxReplyBytes</c>. Counting frames alone would not do: one history reply can hold a thousand messages.
-    /// </summary>
-    public bool EnqueueReply(byte[] frame)
-    {
-        var waiting = Interlocked.Add(ref _replyBytesWaiting, frame.Length);
-        if (waiting > maxReplyBytes && waiting != frame.Length)
-        {
-            FellBehind();
-            return false;
-        }
-        return Enqueue(new RawFrameOut(frame));
     }
 
     protected override void Skipping(long seq) => _confirmation?.SkipTo(LastDeliveredSeq, seq);
@@ -120,10 +107,6 @@ public sealed class RawSession(
         if (item is NoticeOut)
         {
             _confirmation?.NoticeWritten();
-        }
-        else if (item is RawFrameOut reply)
-        {
-            Interlocked.Add(ref _replyBytesWaiting, -reply.Frame.Length);
         }
         var sending = transport is not null && Framed(item) is { } frame
             ? transport.WriteAsync(frame)

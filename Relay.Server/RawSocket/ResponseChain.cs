@@ -104,7 +104,7 @@ public sealed class ResponseChain(RawSession session, IRawDialect dialect, int m
         Interlocked.Decrement(ref _pending);
         if (frame is not null)
         {
-            session.EnqueueReply(frame);
+            session.Enqueue(new RawFrameOut(frame));
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class ResponseChainTests
     [Test]
     public async Task Past_the_most_pending_replies_the_receive_loop_waits_until_they_are_queued()
     {
-        var chain = new ResponseChain(Session(maxReplyBytes: 1024 * 1024), Dialect, maxPending: 3);
+        var chain = new ResponseChain(Session(maxQueuedBytes: 1024 * 1024), Dialect, maxPending: 3);
         var commit = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         chain.After(commit.Task, frame => frame);
@@ -39,7 +39,7 @@ public sealed class ResponseChainTests
     [Test]
     public async Task A_history_read_chained_before_the_session_ended_is_not_started_after_it()
     {
-        var session = Session(maxReplyBytes: 1024 * 1024);
+        var session = Session(maxQueuedBytes: 1024 * 1024);
         var chain = new ResponseChain(session, Dialect, maxPending: 16);
         var earlier = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = false;
@@ -64,12 +64,12 @@ public sealed class ResponseChainTests
     [Test]
     public void A_reply_larger_than_the_byte_bound_is_queued_alone_and_one_more_behind_it_drops_the_connection()
     {
-        var session = Session(maxReplyBytes: 64 * 1024);
+        var session = Session(maxQueuedBytes: 64 * 1024);
         var large = new byte[200 * 1024];
 
-        var first = session.EnqueueReply(large);
+        var first = session.Enqueue(new RawFrameOut(large));
         var openAfterFirst = !session.IsClosed;
-        var second = session.EnqueueReply(Reply);
+        var second = session.Enqueue(new RawFrameOut(Reply));
 
         Assert.Multiple(() =>
         {
@@ -80,7 +80,7 @@ public sealed class ResponseChainTests
         });
     }
 
-    private static RawSession Session(int maxReplyBytes) =>
+    private static RawSession Session(int maxQueuedBytes) =>
         new("agent", Dialect, WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true }),
-            transport: null, queueCapacity: 64, maxReplyBytes, closeTimeout: TimeSpan.FromSeconds(1));
+            transport: null, queueCapacity: 64, maxQueuedBytes, closeTimeout: TimeSpan.FromSeconds(1));
 }

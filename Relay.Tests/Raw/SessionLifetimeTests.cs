@@ -79,7 +79,7 @@ public sealed class SessionLifetimeTests
     [Test]
     public async Task A_client_that_keeps_asking_for_history_and_never_reads_is_dropped_while_others_are_answered()
     {
-        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedReplyBytes"] = "1048576" });
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedBytes"] = "1048576" });
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
         var filler = await relay.ConnectAsync("filler");
         var text = new string('h', 8_000);
@@ -111,6 +111,33 @@ public sealed class SessionLifetimeTests
         await other.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","limit":200}""");
         var history = await other.NextOfAsync("message_type", "HISTORY_RESPONSE");
         Assert.That(history.GetProperty("messages").GetArrayLength(), Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task An_agent_that_stops_reading_while_large_directs_pile_up_is_dropped_at_the_byte_bound_and_replayed_later()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedBytes"] = "1048576" });
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        var sender = await relay.ConnectAsync("sender");
+        await using var sleeper = await ConnectWithoutReadingAsync(relay, "sleeper");
+
+        // 60 KB each: the socket buffers take the first ones (a few MB on loopback), then 1 MiB may wait in the relay.
+        // Counted by frames alone, 4,096 of them (240 MB) would have waited.
+        const int most = 1000;
+        var text = new string('d', 60_000);
+        var sent = 0;
+        for (; sent < most && registry.IsOnline("sleeper"); sent++)
+        {
+            await sender.DirectAsync("sleeper", Json.Of(text), $"d{sent}");
+        }
+        await UntilOnlineAsync(relay, "sleeper", online: false);
+
+        await using var back = await V03Async(relay, "sleeper");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(sent, Is.LessThan(most), "dropped long before the frame count would have");
+            Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("d0"), "nothing it never read is lost");
+        });
     }
 
     [Test]
