@@ -10,7 +10,7 @@ namespace SignalRelay.Server.RawSocket;
 /// replies are still to come does the loop wait for them, so a client that asks faster than the relay answers
 /// is slowed by its own socket instead of piling up work here.
 /// </summary>
-public sealed class ResponseChain(RawSession session, IRawDialect dialect, int maxPending)
+public sealed class ResponseChain(RelaySession session, IRawDialect dialect, int maxPending)
 {
     private static readonly RelayError Internal = new()
     {

@@ -144,13 +144,7 @@ public sealed class ReplayTests
         });
     }
 
-    private static long OldestSeq(TestRelay relay)
-    {
-        using var db = relay.OpenDatabase();
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT COALESCE(MIN(seq), 0) FROM messages";
-        return (long)cmd.ExecuteScalar()!;
-    }
+    private static long OldestSeq(TestRelay relay) => relay.QueryNumber("SELECT COALESCE(MIN(seq), 0) FROM messages");
 
     internal static Task WaitOffline(TestRelay relay, string agent)
     {

@@ -65,16 +65,8 @@ public sealed class RetentionTests
         });
     }
 
-    private static long UsedBytes(TestRelay relay) =>
-        Scalar(relay, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
+    private static long UsedBytes(TestRelay relay) => relay.QueryNumber(
+        "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
 
-    private static long StoredCount(TestRelay relay) => Scalar(relay, "SELECT COUNT(*) FROM messages");
-
-    private static long Scalar(TestRelay relay, string sql)
-    {
-        using var db = relay.OpenDatabase();
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
+    private static long StoredCount(TestRelay relay) => relay.QueryNumber("SELECT COUNT(*) FROM messages");
 }

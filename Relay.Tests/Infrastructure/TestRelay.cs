@@ -89,6 +89,15 @@ public sealed class TestRelay : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>The one number <paramref name="sql"/> selects from the relay's database.</summary>
+    public long QueryNumber(string sql)
+    {
+        using var db = OpenDatabase();
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)

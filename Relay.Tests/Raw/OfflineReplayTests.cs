@@ -110,11 +110,5 @@ public sealed class OfflineReplayTests
         Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("later"));
     }
 
-    private static long CountStored(TestRelay relay)
-    {
-        using var db = relay.OpenDatabase();
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM messages";
-        return (long)cmd.ExecuteScalar()!;
-    }
+    private static long CountStored(TestRelay relay) => relay.QueryNumber("SELECT count(*) FROM messages");
 }
