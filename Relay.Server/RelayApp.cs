@@ -78,7 +78,7 @@ public static class RelayApp
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<DrainState>();
-        services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<AgentRateLimits>();
         services.AddSingleton<ReplayPlanner>();
         services.AddSingleton<RelayBus>();
         services.AddSingleton<AgentIdentityResolver>();

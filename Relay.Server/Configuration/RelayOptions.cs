@@ -54,6 +54,12 @@ public sealed class LimitOptions
 
     /// <summary>How many messages an agent may send in one burst.</summary>
     [Range(1, 1_000_000)] public int Burst { get; set; } = 1000;
+
+    /// <summary>Rows of history each agent may ask for per second on average; each request counts the rows its page may hold.</summary>
+    [Range(1, 10_000_000)] public int HistoryRowsPerSecond { get; set; } = 5000;
+
+    /// <summary>Rows of history an agent may ask for at once; never less than <see cref="MaxHistoryLimit"/>.</summary>
+    [Range(1, 10_000_000)] public int HistoryRowsBurst { get; set; } = 10_000;
 }
 
 public sealed class StorageOptions
@@ -66,6 +72,12 @@ public sealed class StorageOptions
 
     /// <summary>Messages waiting to be committed before senders are made to wait.</summary>
     [Range(16, 1_000_000)] public int InboxCapacity { get; set; } = 16_384;
+
+    /// <summary>
+    /// History and replay pages read at once. The rest wait their turn, so no flood of reads can take the cores that
+    /// commits and deliveries need. Half the processors by default, at least one.
+    /// </summary>
+    [Range(1, 1024)] public int MaxConcurrentReads { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>How often agents' cursors and last-seen times are written back.</summary>
     [Range(1, 3600)] public int PresenceFlushSeconds { get; set; } = 2;

@@ -65,6 +65,10 @@ public static class ConsoleEndpoints
         }
         catch (RelayException ex)
         {
+            if (ex.Error.Code == ErrorCodes.RateLimited)
+            {
+                http.Response.Headers.RetryAfter = "1";
+            }
             return Results.Json(ex.Error, RelayJsonContext.Default.RelayError, statusCode: StatusFor(ex.Error.Code));
         }
     }
@@ -80,6 +84,7 @@ public static class ConsoleEndpoints
     {
         ErrorCodes.AuthRequired or ErrorCodes.InvalidToken or ErrorCodes.TokenExpired => StatusCodes.Status401Unauthorized,
         ErrorCodes.StoreUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status400BadRequest,
     };
 }

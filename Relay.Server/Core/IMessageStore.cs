@@ -19,8 +19,8 @@ public interface IMessageStore
     /// </summary>
     Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct);
 
-    /// <summary>Ascending; the newest <c>limit</c> when no lower bound is given. A null viewer sees everything.</summary>
-    Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, int limit, CancellationToken ct);
+    /// <summary>What <paramref name="viewer"/> may see, ascending; the newest <c>limit</c> when no lower bound is given.</summary>
+    Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, HistoryQuery query, int limit, CancellationToken ct);
 
     /// <summary>What <paramref name="agent"/> missed, ascending, at most <paramref name="limit"/> rows.</summary>
     Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct);

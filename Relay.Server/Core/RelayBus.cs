@@ -9,7 +9,7 @@ namespace SignalRelay.Server.Core;
 public sealed class RelayBus(
     CommitPipeline pipeline,
     IMessageStore store,
-    SendRateLimiter rateLimiter,
+    AgentRateLimits rateLimits,
     TimeProvider clock,
     IOptions<RelayOptions> options)
 {
@@ -26,7 +26,7 @@ public sealed class RelayBus(
         try
         {
             pending = new PendingPublish(Validate(from, request));
-            rateLimiter.Take(from);
+            rateLimits.TakeSend(from);
             submitted = pipeline.SubmitAsync(pending, ct);
         }
         catch (Exception ex)
@@ -45,17 +45,26 @@ public sealed class RelayBus(
 
     /// <summary>
     /// History as <paramref name="viewer"/> may see it (<see cref="IMessageStore.HistoryAsync"/>). A negative bound is refused
-    /// (<c>INVALID_MESSAGE</c>) rather than read as "from the start", whichever door it came through.
+    /// (<c>INVALID_MESSAGE</c>) rather than read as "from the start", whichever door it came through. The page's
+    /// rows, as asked for, count against the viewer's read budget.
     /// </summary>
-    public Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, CancellationToken ct = default)
+    public Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, HistoryQuery query, CancellationToken ct = default)
     {
-        if (query.SinceSeq < 0 || query.Limit < 0)
+        try
         {
-            return Task.FromException<IReadOnlyList<Envelope>>(new RelayException(ErrorCodes.InvalidMessage,
-                query.SinceSeq < 0 ? "'since_seq' must not be negative." : "'limit' must not be negative."));
+            if (query.SinceSeq < 0 || query.Limit < 0)
+            {
+                throw new RelayException(ErrorCodes.InvalidMessage,
+                    query.SinceSeq < 0 ? "'since_seq' must not be negative." : "'limit' must not be negative.");
+            }
+            var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
+            rateLimits.TakeHistory(viewer, limit);
+            return store.HistoryAsync(viewer, query, limit, ct);
         }
-        var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
-        return store.HistoryAsync(viewer, query, limit, ct);
+        catch (RelayException ex)
+        {
+            return Task.FromException<IReadOnlyList<Envelope>>(ex);
+        }
     }
 
     private Envelope Validate(string from, SendRequest? request)

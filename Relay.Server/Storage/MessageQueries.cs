@@ -24,17 +24,9 @@ internal static class MessageQueries
 
     public static readonly SeqOrderedUnion NewestVisible = new(descending: true, VisibleAfter);
     public static readonly SeqOrderedUnion OldestVisible = new(descending: false, VisibleAfter);
-    private static readonly SeqOrderedUnion NewestOfAll = new(descending: true, "seq > $after");
-    private static readonly SeqOrderedUnion OldestOfAll = new(descending: false, "seq > $after");
     public static readonly SeqOrderedUnion OldestMissed = new(descending: false, Missed);
     public static readonly SeqOrderedUnion NewestMissed = new(descending: true, Missed);
 
-    /// <summary>History for one viewer, or for an administrator who sees everything; newest first when it has no lower bound.</summary>
-    public static SeqOrderedUnion History(bool forOneViewer, bool newestFirst) => (forOneViewer, newestFirst) switch
-    {
-        (true, true) => NewestVisible,
-        (true, false) => OldestVisible,
-        (false, true) => NewestOfAll,
-        (false, false) => OldestOfAll,
-    };
+    /// <summary>History for one viewer; newest first when it has no lower bound.</summary>
+    public static SeqOrderedUnion History(bool newestFirst) => newestFirst ? NewestVisible : OldestVisible;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,13 @@ public sealed class SqliteMessageStore(
     // than in SQLite: a statement that finds the database locked is retried by Microsoft.Data.Sqlite after a
     // sleep, which stalled group commit (and every ACK behind it) for ~150 ms each time.
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
+    // Reads of many rows take turns too, oldest first (Storage:MaxConcurrentReads).
+    private readonly ConcurrencyLimiter _readTurns = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.Storage.MaxConcurrentReads,
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
     private SqliteConnection? _writer;
     private MessageInsert? _insert;
     private SqliteCommand? _findExisting;
@@ -96,8 +104,9 @@ public sealed class SqliteMessageStore(
         return new AppendResult(reader.GetInt64(0), true, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
     }
 
-    public async Task<IReadOnlyList<Envelope>> HistoryAsync(string? viewer, HistoryQuery query, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, HistoryQuery query, int limit, CancellationToken ct)
     {
+        using var turn = await _readTurns.AcquireAsync(1, ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var after = query.SinceSeq ?? 0;
         if (query.SinceTime is { } sinceTime)
@@ -111,9 +120,9 @@ public sealed class SqliteMessageStore(
 
         // With no lower bound the page is the newest, read newest first and then turned around.
         var newest = query.SinceSeq is null && query.SinceTime is null;
-        var union = MessageQueries.History(forOneViewer: viewer is not null, newest);
+        var union = MessageQueries.History(newest);
         var page = await db.Messages.FromSqlRaw(union.Rows,
-                Parameter("$after", after), Parameter("$viewer", viewer ?? ""), Parameter("$take", limit))
+                Parameter("$after", after), Parameter("$viewer", viewer), Parameter("$take", limit))
             .AsNoTracking().ToListAsync(ct);
         if (newest)
         {
@@ -124,6 +133,7 @@ public sealed class SqliteMessageStore(
 
     public async Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct)
     {
+        using var turn = await _readTurns.AcquireAsync(1, ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var page = await db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)])
             .AsNoTracking().ToListAsync(ct);
@@ -132,6 +142,7 @@ public sealed class SqliteMessageStore(
 
     public async Task<long?> BacklogCutoffAsync(BacklogRange range, int skip, CancellationToken ct)
     {
+        using var turn = await _readTurns.AcquireAsync(1, ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var seqs = await db.Database.SqlQueryRaw<long>(MessageQueries.NewestMissed.SeqAtOffset,
                 [.. InRange(range), Parameter("$take", skip + 1L), Parameter("$skip", skip)])
@@ -310,5 +321,6 @@ public sealed class SqliteMessageStore(
         if (_findExisting is not null) await _findExisting.DisposeAsync();
         if (_writer is not null) await _writer.DisposeAsync();
         _writeTurn.Dispose();
+        await _readTurns.DisposeAsync();
     }
 }

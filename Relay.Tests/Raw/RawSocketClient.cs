@@ -24,10 +24,13 @@ public sealed class RawSocketClient : IAsyncDisposable
 
     public WebSocket Socket => _socket;
 
-    public static async Task<RawSocketClient> ConnectAsync(TestRelay relay, string path = "/", bool read = true)
+    public static Task<RawSocketClient> ConnectAsync(TestRelay relay, string path = "/", bool read = true) =>
+        ConnectAsync(relay.WebSocketUri(path), read);
+
+    public static async Task<RawSocketClient> ConnectAsync(Uri address, bool read = true)
     {
         var client = new RawSocketClient();
-        await client._socket.ConnectAsync(relay.WebSocketUri(path), CancellationToken.None);
+        await client._socket.ConnectAsync(address, CancellationToken.None);
         if (read)
         {
             client._reading = Task.Run(client.ReadLoopAsync);

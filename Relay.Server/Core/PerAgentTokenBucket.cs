@@ -1,0 +1,35 @@
+using System.Threading.RateLimiting;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>A token bucket per agent, refilled ten times a second (once a token for rates under ten).</summary>
+public sealed class PerAgentTokenBucket : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public PerAgentTokenBucket(int perSecond, int burst)
+    {
+        var periodsPerSecond = Math.Min(10, perSecond);
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perSecond / periodsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        // One factory for every partition: the partitioner runs on every message, and building the
+        // partition from a shared delegate keeps that call free of allocations.
+        Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);
+        _limiter = PartitionedRateLimiter.Create<string, string>(agent => RateLimitPartition.Get(agent, create));
+    }
+
+    /// <summary>Takes <paramref name="tokens"/> (at most the burst) from the agent's bucket, or nothing if it holds fewer.</summary>
+    public bool TryTake(string agent, int tokens)
+    {
+        using var lease = _limiter.AttemptAcquire(agent, tokens);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR;
+using SignalRelay.Tests.Raw;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Core;
+
+/// <summary>
+/// History costs the relay a read per request and a row per message, so what one agent may read is bounded
+/// (<c>Relay:Limits:HistoryRowsPerSecond</c>), and reads take turns (<c>Relay:Storage:MaxConcurrentReads</c>)
+/// so that however many agents ask, they cannot take every thread from the traffic.
+/// </summary>
+public sealed class ReadLimitsTests
+{
+    [Test]
+    public async Task History_past_an_agents_row_budget_gets_RATE_LIMITED_at_every_door_while_other_agents_are_served()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:MaxHistoryLimit"] = "10",
+            ["Relay:Limits:HistoryRowsBurst"] = "15",
+            ["Relay:Limits:HistoryRowsPerSecond"] = "1",
+        });
+        await using var greedy = await V03Async(relay, "greedy");
+        var hubAgent = await relay.ConnectAsync("greedy-hub");
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+        const string request = """{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","sender":"greedy","limit":10}""";
+
+        await greedy.SendAsync(request);
+        var first = await ReplyAsync(greedy);
+        await greedy.SendAsync(request);
+        var second = await ReplyAsync(greedy);
+        await hubAgent.HistoryAsync(new HistoryQuery { Limit = 10 });
+        var hubRefusal = Assert.ThrowsAsync<HubException>(() => hubAgent.HistoryAsync(new HistoryQuery { Limit = 10 }));
+        using var httpFirst = await http.GetAsync("/api/history?agent=greedy-http&limit=10");
+        using var httpSecond = await http.GetAsync("/api/history?agent=greedy-http&limit=10");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first.Str("message_type"), Is.EqualTo("HISTORY_RESPONSE"), first.ToString());
+            Assert.That(second.ErrorCode(), Is.EqualTo(ErrorCodes.RateLimited), second.ToString());
+            Assert.That(hubRefusal!.Message, Does.Contain($"{ErrorCodes.RateLimited}: Too many history rows"));
+            Assert.That(httpFirst.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(httpSecond.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            var refusal = await httpSecond.Content.ReadFromJsonAsync(RelayJsonContext.Default.RelayError);
+            Assert.That(refusal!.Code, Is.EqualTo(ErrorCodes.RateLimited));
+            Assert.That(httpSecond.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1)));
+
+            await greedy.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","sender":"greedy","limit":5}""");
+            var smaller = await ReplyAsync(greedy);
+            Assert.That(smaller.Str("message_type"), Is.EqualTo("HISTORY_RESPONSE"), "a smaller page fits what is left: " + smaller);
+            await using var other = await V03Async(relay, "other");
+            await other.SendAsync(request.Replace("greedy", "other", StringComparison.Ordinal));
+            Assert.That((await ReplyAsync(other)).Str("message_type"), Is.EqualTo("HISTORY_RESPONSE"));
+        });
+    }
+
+    private static Task<System.Text.Json.JsonElement> ReplyAsync(RawSocketClient agent) =>
+        agent.NextWhereAsync(f => f.Str("message_type") is "HISTORY_RESPONSE" or "ERROR", "a history page or a refusal");
+
+    [Test]
+    [SupportedOSPlatform("linux")]
+    public async Task Reads_stuck_on_a_locked_store_hold_one_thread_so_the_relay_still_answers_pings_and_then_every_read()
+    {
+        // Its own process: the lock below conflicts with SQLite's only across processes.
+        using var data = new TempDirectory();
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"), new Dictionary<string, string?>
+        {
+            ["Relay__Storage__MaxConcurrentReads"] = "1",
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        });
+        await using var pinger = await RawSocketClient.ConnectAsync(new Uri($"ws://{relay.BaseUri.Authority}/"));
+        await pinger.SendAsync(Hello("pinger"));
+        Assert.That((await pinger.NextAsync("WELCOME")).Str("message_type"), Is.EqualTo("WELCOME"));
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = TimeSpan.FromSeconds(60) };
+        const int readers = 200;
+        Task<HttpResponseMessage>[] reads;
+
+        using (StoreReadLock.Take(data.File("relay.db")))
+        {
+            reads = [.. Enumerable.Range(0, readers).Select(i => http.GetAsync($"/api/history?agent=reader{i}"))];
+            // Each request is logged as it starts, before its read is queued or stuck.
+            await Wait.UntilAsync(() => Regex.Count(relay.Output, "Request starting [^\n]*/api/history") == readers, "every read to start");
+            await pinger.SendAsync("""{"protocol_version":"0.3","message_type":"PING","sender":"pinger"}""");
+            await pinger.NextWhereAsync(f => f.Str("message_type") == "PONG", "PONG while every read waits for the store");
+            Assert.That(reads.Where(r => r.IsCompleted), Is.Empty, "the store was locked for reads");
+        }
+
+        var answers = await Task.WhenAll(reads).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(answers.Select(a => a.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Runtime.Versioning;
+
+namespace SignalRelay.Tests.Infrastructure;
+
+/// <summary>
+/// Holds every read lock of a WAL-mode SQLite store, as a stalled disk or another process might: until disposed,
+/// every read of the store waits (SQLite retries for about ten seconds, then fails).
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class StoreReadLock : IDisposable
+{
+    // The WAL index (the -shm file) keeps its locks at byte 120; the five read locks are bytes 3 to 7 of them.
+    private const long FirstReadLock = 120 + 3;
+    private const long ReadLocks = 5;
+
+    private readonly FileStream _index;
+
+    private StoreReadLock(FileStream index)
+    {
+        _index = index;
+        // .NET takes these as open-file-description locks, which conflict with SQLite's even in this process.
+        _index.Lock(FirstReadLock, ReadLocks);
+    }
+
+    public static StoreReadLock Take(string databasePath) =>
+        new(new FileStream(databasePath + "-shm", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+
+    public void Dispose()
+    {
+        _index.Unlock(FirstReadLock, ReadLocks);
+        _index.Dispose();
+    }
+}
