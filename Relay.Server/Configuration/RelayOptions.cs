@@ -43,10 +43,10 @@ public sealed class LimitOptions
 
     [Range(1, 1024)] public int MaxMessageIdLength { get; set; } = 128;
 
-    /// <summary>New WebSocket connections per second from one client address, on average (token bucket refill).</summary>
+    /// <summary>New connections (WebSocket upgrades, hub negotiations) per second from one client address, on average (token bucket refill).</summary>
     [Range(1, 1_000_000)] public int NewConnectionsPerSecondPerAddress { get; set; } = 100;
 
-    /// <summary>New WebSocket connections one client address may open at once.</summary>
+    /// <summary>New connections one client address may open at once.</summary>
     [Range(1, 1_000_000)] public int NewConnectionBurstPerAddress { get; set; } = 1000;
 
     /// <summary>Messages per second each agent may send on average (token bucket refill).</summary>

@@ -9,9 +9,10 @@ using SignalRelay.Server.Configuration;
 namespace SignalRelay.Server.Operations;
 
 /// <summary>
-/// New WebSocket connections (raw doors and the hub alike) per client address, a token bucket each. With auth off an
-/// agent is whoever it says it is, so a client that opens connections under ever new names would otherwise be limited
-/// only by how fast the relay accepts them: each name stays known, and each arrival is announced to everyone online.
+/// New connections per client address, at the raw doors and the hub in each of its transports, a token bucket each.
+/// With auth off an agent is whoever it says it is, so a client that opens connections under ever new names would
+/// otherwise be limited only by how fast the relay accepts them: each name stays known, and each arrival is announced
+/// to everyone online.
 /// </summary>
 public static class ConnectionRateLimit
 {
@@ -31,7 +32,7 @@ public static class ConnectionRateLimit
                 QueueLimit = 0,
                 AutoReplenishment = true,
             };
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => http.WebSockets.IsWebSocketRequest
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => OpensConnection(http)
                 ? RateLimitPartition.GetTokenBucketLimiter(AddressKey(http.Connection.RemoteIpAddress), _ => bucket)
                 : RateLimitPartition.GetNoLimiter(Unlimited));
             o.OnRejected = (context, ct) =>
@@ -50,6 +51,16 @@ public static class ConnectionRateLimit
         });
         return services;
     }
+
+    /// <summary>
+    /// A raw door's upgrade, a hub negotiation (how Server-Sent Events and long-polling connections begin, and most
+    /// WebSocket ones), or a hub upgrade that skipped negotiating. The hub's other requests carry the <c>id</c> of a
+    /// connection negotiated, and counted, already.
+    /// </summary>
+    private static bool OpensConnection(HttpContext http) =>
+        http.Request.Path.StartsWithSegments(HubProtocol.Path, out var rest)
+            ? rest == "/negotiate" || (http.WebSockets.IsWebSocketRequest && !http.Request.Query.ContainsKey("id"))
+            : http.WebSockets.IsWebSocketRequest;
 
     /// <summary>An IPv4 address, or an IPv6 address's /64: one IPv6 client usually holds a whole /64.</summary>
     private static string AddressKey(IPAddress? address)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using SignalRelay.Tests.Browser;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Raw;
@@ -40,6 +41,45 @@ public sealed class ConnectionRateTests
             Assert.That((await alice.NextOfAsync("message_type", "ACK")).Str("message_id"), Is.EqualTo("m1"));
             Assert.That((await bob.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("m1"));
         });
+    }
+
+    [TestCase("LongPolling")]
+    [TestCase("ServerSentEvents")]
+    public async Task A_hub_connection_without_a_websocket_counts_once_at_its_negotiation_and_then_past_the_burst_is_refused(string transport)
+    {
+        JsEnvironment.RequireNodePackages();
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:NewConnectionBurstPerAddress"] = "2",
+            ["Relay:Limits:NewConnectionsPerSecondPerAddress"] = "1",
+        });
+        await using var js = JsAgent.Start(relay, "js-agent", transport);
+        await js.NextEventAsync("connected");
+        for (var i = 0; i < 5; i++)
+        {
+            // Each call is a request of its own on this transport, and none of them may count as a new connection.
+            var ack = await js.RunAsync(JsAgent.Send(to: null, id: $"m{i}", text: "counted once"));
+            Assert.That(ack.GetProperty("id").GetString(), Is.EqualTo($"m{i}"));
+        }
+
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+        HttpResponseMessage? refused = null;
+        for (var attempt = 0; attempt < 10 && refused is null; attempt++)
+        {
+            var negotiation = await http.PostAsync($"{HubProtocol.Path}/negotiate?negotiateVersion=1&agent=mallory{attempt}", null);
+            if (negotiation.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = negotiation;
+                continue;
+            }
+            negotiation.Dispose();
+        }
+
+        Assert.That(refused, Is.Not.Null, "ten negotiations in a row were accepted");
+        using (refused)
+        {
+            Assert.That(await refused!.Content.ReadAsStringAsync(), Does.Contain(ErrorCodes.RateLimited));
+        }
     }
 
     /// <summary>
