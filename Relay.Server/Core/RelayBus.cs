@@ -5,10 +5,11 @@ using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Core;
 
-/// <summary>The relay's one entry point for every door: send, history, agents.</summary>
+/// <summary>The relay's one entry point for every door: send, history, announcements.</summary>
 public sealed class RelayBus(
     CommitPipeline pipeline,
     IMessageStore store,
+    SessionRegistry registry,
     AgentRateLimits rateLimits,
     TimeProvider clock,
     IOptions<RelayOptions> options)
@@ -65,6 +66,16 @@ public sealed class RelayBus(
         {
             return Task.FromException<IReadOnlyList<Envelope>>(ex);
         }
+    }
+
+    /// <summary>
+    /// Replaces the session's metadata and tells everyone online. Each announcement reaches every agent, so it counts
+    /// against the sender's message budget like a broadcast.
+    /// </summary>
+    public void Announce(RelaySession session, JsonElement? metadata)
+    {
+        rateLimits.TakeSend(session.AgentId);
+        registry.Announce(session, metadata);
     }
 
     private Envelope Validate(string from, SendRequest? request)

@@ -89,7 +89,7 @@ public sealed class RelayHub(
     public void Heartbeat() => registry.Touch(Session);
 
     /// <summary>Replaces this agent's metadata and tells everyone.</summary>
-    public void Announce(JsonElement? metadata) => registry.Announce(Session, metadata);
+    public void Announce(JsonElement? metadata) => bus.Announce(Session, metadata);
 
     /// <summary>
     /// Relays each item of a client stream as a <c>stream</c> envelope, then a <c>turn_end</c>;

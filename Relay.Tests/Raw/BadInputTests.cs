@@ -314,6 +314,37 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public async Task Announcing_faster_than_the_message_budget_gets_RATE_LIMITED_at_the_mesh_and_hub_doors()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:Burst"] = "3",
+            ["Relay:Limits:MessagesPerSecond"] = "1",
+        });
+        await using var mesh = await MeshAsync(relay, "loud");
+        await using var hub = await HubWire.ConnectAsync(relay, "loud-hub");
+
+        for (var i = 0; i < 5; i++)
+        {
+            await mesh.SendAsync($$$"""{"type":"presence","from":"loud","id":"p{{{i}}}","data":{"v":{{{i}}}}}""");
+        }
+        var refused = await mesh.NextWhereAsync(f => f.Str("type") == "error", "the refusal");
+        var hubReplies = new List<string?>();
+        for (var i = 0; i < 5; i++)
+        {
+            hubReplies.Add(await hub.InvokeAsync("Announce", $$"""{"v":{{i}}}"""));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.GetProperty("data").Str("code"), Is.EqualTo(ErrorCodes.RateLimited), refused.ToString());
+            Assert.That(refused.GetProperty("data").Str("id"), Is.EqualTo("p3"), "the first past the burst is refused, by its id");
+            Assert.That(hubReplies.Take(3), Is.All.Null);
+            Assert.That(hubReplies.Skip(3), Is.All.Contain(ErrorCodes.RateLimited));
+        });
+    }
+
+    [Test]
     public async Task A_client_that_never_identifies_is_closed_after_the_handshake_timeout()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:HandshakeTimeoutSeconds"] = "1" });

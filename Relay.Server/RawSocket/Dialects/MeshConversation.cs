@@ -18,7 +18,7 @@ public sealed class MeshConversation(RawSession session, ResponseChain responses
                 door.Registry.Touch(session);
                 break;
             case "presence":
-                door.Registry.Announce(session, FrameFields.OptionalValue(frame, "data"));
+                door.Bus.Announce(session, FrameFields.OptionalValue(frame, "data"));
                 break;
             case EnvelopeKinds.Direct:
                 Relay(frame, type, FrameFields.RequiredString(frame, "to"), id);
