@@ -55,11 +55,14 @@ public sealed class LimitOptions
     /// <summary>How many messages an agent may send in one burst.</summary>
     [Range(1, 1_000_000)] public int Burst { get; set; } = 1000;
 
-    /// <summary>Rows of history each agent may ask for per second on average; each request counts the rows its page may hold.</summary>
-    [Range(1, 10_000_000)] public int HistoryRowsPerSecond { get; set; } = 5000;
+    /// <summary>
+    /// Rows each agent may read per second on average: a history request counts the rows its page may hold, a list of
+    /// agents the agents in it.
+    /// </summary>
+    [Range(1, 10_000_000)] public int ReadRowsPerSecond { get; set; } = 5000;
 
-    /// <summary>Rows of history an agent may ask for at once; never less than <see cref="MaxHistoryLimit"/>.</summary>
-    [Range(1, 10_000_000)] public int HistoryRowsBurst { get; set; } = 10_000;
+    /// <summary>Rows an agent may read at once; never less than <see cref="MaxHistoryLimit"/>.</summary>
+    [Range(1, 10_000_000)] public int ReadRowsBurst { get; set; } = 10_000;
 }
 
 public sealed class StorageOptions

@@ -5,19 +5,20 @@ using SignalRelay.Server.Configuration;
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// What one agent may ask of the relay per second, shared by every door: messages sent, and rows of history read.
+/// What one agent may ask of the relay per second, shared by every door: messages sent, and rows read (history pages
+/// and agent lists).
 /// </summary>
 public sealed class AgentRateLimits : IDisposable
 {
     private readonly PerAgentTokenBucket _sends;
-    private readonly PerAgentTokenBucket _historyRows;
+    private readonly PerAgentTokenBucket _readRows;
 
     public AgentRateLimits(IOptions<RelayOptions> options)
     {
         var limits = options.Value.Limits;
         _sends = new PerAgentTokenBucket(limits.MessagesPerSecond, limits.Burst);
         // One request for the most rows a page may hold must always be possible.
-        _historyRows = new PerAgentTokenBucket(limits.HistoryRowsPerSecond, Math.Max(limits.HistoryRowsBurst, limits.MaxHistoryLimit));
+        _readRows = new PerAgentTokenBucket(limits.ReadRowsPerSecond, Math.Max(limits.ReadRowsBurst, limits.MaxHistoryLimit));
     }
 
     /// <summary>Throws <c>RATE_LIMITED</c> when the agent has used up its burst of messages.</summary>
@@ -32,15 +33,24 @@ public sealed class AgentRateLimits : IDisposable
     /// <summary>Throws <c>RATE_LIMITED</c> when a history page of <paramref name="rows"/> would exceed the agent's read budget.</summary>
     public void TakeHistory(string agent, int rows)
     {
-        if (!_historyRows.TryTake(agent, rows))
+        if (!_readRows.TryTake(agent, rows))
         {
             throw new RelayException(ErrorCodes.RateLimited, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");
+        }
+    }
+
+    /// <summary>Throws <c>RATE_LIMITED</c> when a list of <paramref name="agents"/> would exceed the agent's read budget.</summary>
+    public void TakeAgentList(string agent, int agents)
+    {
+        if (!_readRows.TryTake(agent, agents))
+        {
+            throw new RelayException(ErrorCodes.RateLimited, "Agents listed too often; slow down and ask again.");
         }
     }
 
     public void Dispose()
     {
         _sends.Dispose();
-        _historyRows.Dispose();
+        _readRows.Dispose();
     }
 }

@@ -6,9 +6,11 @@ namespace SignalRelay.Server.Core;
 public sealed class PerAgentTokenBucket : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly int _burst;
 
     public PerAgentTokenBucket(int perSecond, int burst)
     {
+        _burst = burst;
         var periodsPerSecond = Math.Min(10, perSecond);
         var bucket = new TokenBucketRateLimiterOptions
         {
@@ -24,10 +26,13 @@ public sealed class PerAgentTokenBucket : IDisposable
         _limiter = PartitionedRateLimiter.Create<string, string>(agent => RateLimitPartition.Get(agent, create));
     }
 
-    /// <summary>Takes <paramref name="tokens"/> (at most the burst) from the agent's bucket, or nothing if it holds fewer.</summary>
+    /// <summary>
+    /// Takes <paramref name="tokens"/> from the agent's bucket, or nothing if it holds fewer. Asking for more than the
+    /// burst asks for the whole burst: such a request can never be granted in full, but must not be granted for free.
+    /// </summary>
     public bool TryTake(string agent, int tokens)
     {
-        using var lease = _limiter.AttemptAcquire(agent, tokens);
+        using var lease = _limiter.AttemptAcquire(agent, Math.Min(tokens, _burst));
         return lease.IsAcquired;
     }
 

@@ -5,7 +5,7 @@ using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Core;
 
-/// <summary>The relay's one entry point for every door: send, history, announcements.</summary>
+/// <summary>The relay's one entry point for every door: send, history, agents, announcements.</summary>
 public sealed class RelayBus(
     CommitPipeline pipeline,
     IMessageStore store,
@@ -66,6 +66,13 @@ public sealed class RelayBus(
         {
             return Task.FromException<IReadOnlyList<Envelope>>(ex);
         }
+    }
+
+    /// <summary>Every agent the relay knows, by id; each one listed counts against <paramref name="viewer"/>'s read budget.</summary>
+    public IReadOnlyList<AgentInfo> Agents(string viewer)
+    {
+        rateLimits.TakeAgentList(viewer, registry.KnownCount);
+        return registry.Snapshot();
     }
 
     /// <summary>

@@ -234,9 +234,10 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
 
     public IReadOnlyList<AgentInfo> Snapshot()
     {
+        AgentInfo[] agents;
         lock (_gate)
         {
-            return [.. _agents.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Select(a => new AgentInfo
+            agents = [.. _agents.Values.Select(a => new AgentInfo
             {
                 Id = a.Id,
                 Online = a.Session is not null,
@@ -245,6 +246,15 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 Metadata = a.Metadata,
             })];
         }
+        // Sorted outside the lock, which routing takes for every committed batch.
+        Array.Sort(agents, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return agents;
+    }
+
+    /// <summary>How many agents <see cref="Snapshot"/> would list.</summary>
+    public int KnownCount
+    {
+        get { lock (_gate) return _agents.Count; }
     }
 
     /// <summary>The agents whose stored record is out of date, with live cursors folded in; clears the marks.</summary>

@@ -73,7 +73,7 @@ public sealed class RelayHub(
     public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
         bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
 
-    public IReadOnlyList<AgentInfo> Agents() => registry.Snapshot();
+    public IReadOnlyList<AgentInfo> Agents() => bus.Agents(Session.AgentId);
 
     /// <summary>
     /// Presents a fresh token for this same agent; the session then lasts until it expires. SignalR itself

@@ -9,9 +9,10 @@ using static SignalRelay.Tests.Raw.RawAgents;
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// History costs the relay a read per request and a row per message, so what one agent may read is bounded
-/// (<c>Relay:Limits:HistoryRowsPerSecond</c>), and reads take turns (<c>Relay:Storage:MaxConcurrentReads</c>)
-/// so that however many agents ask, they cannot take every thread from the traffic.
+/// History costs the relay a read per request and a row per message, and a list of agents a row per agent, so what
+/// one agent may read is bounded (<c>Relay:Limits:ReadRowsPerSecond</c>), and reads of the store take turns
+/// (<c>Relay:Storage:MaxConcurrentReads</c>) so that however many agents ask, they cannot take every thread from
+/// the traffic.
 /// </summary>
 public sealed class ReadLimitsTests
 {
@@ -21,8 +22,8 @@ public sealed class ReadLimitsTests
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
             ["Relay:Limits:MaxHistoryLimit"] = "10",
-            ["Relay:Limits:HistoryRowsBurst"] = "15",
-            ["Relay:Limits:HistoryRowsPerSecond"] = "1",
+            ["Relay:Limits:ReadRowsBurst"] = "15",
+            ["Relay:Limits:ReadRowsPerSecond"] = "1",
         });
         await using var greedy = await V03Async(relay, "greedy");
         var hubAgent = await relay.ConnectAsync("greedy-hub");
@@ -55,6 +56,32 @@ public sealed class ReadLimitsTests
             await using var other = await V03Async(relay, "other");
             await other.SendAsync(request.Replace("greedy", "other", StringComparison.Ordinal));
             Assert.That((await ReplyAsync(other)).Str("message_type"), Is.EqualTo("HISTORY_RESPONSE"));
+        });
+    }
+
+    [Test]
+    public async Task Listing_agents_counts_each_agent_listed_against_the_same_budget_and_a_list_longer_than_the_burst_takes_all_of_it()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:MaxHistoryLimit"] = "1",
+            ["Relay:Limits:ReadRowsBurst"] = "2",
+            ["Relay:Limits:ReadRowsPerSecond"] = "1",
+        });
+        var lister = await relay.ConnectAsync("lister");
+        await relay.ConnectAsync("a");
+        await relay.ConnectAsync("b");
+
+        var listed = await lister.AgentsAsync();
+        var refused = Assert.ThrowsAsync<HubException>(() => lister.AgentsAsync());
+        var other = await relay.ConnectAsync("other");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(listed.Select(a => a.Id), Is.EqualTo(new[] { "a", "b", "lister" }), "every known agent, by id");
+            Assert.That(refused!.Message, Does.Contain($"{ErrorCodes.RateLimited}: Agents listed too often"),
+                "a list longer than the burst takes all of it");
+            Assert.That(await other.AgentsAsync(), Has.Count.EqualTo(4), "another agent has a budget of its own");
         });
     }
 
