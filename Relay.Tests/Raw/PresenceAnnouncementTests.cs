@@ -57,12 +57,13 @@ public sealed class PresenceAnnouncementTests
     [Test]
     public async Task A_flood_of_metadata_updates_reaches_the_others_as_fewer_notices_ending_with_the_latest()
     {
-        await using var relay = await TestRelay.StartAsync();
+        const int updates = 2000;
+        // Each update counts as a message: a burst that takes them all, so every one is accepted and only coalesced.
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:Burst"] = $"{updates}" });
         // Over a hundred sessions online, so that the announcer pauses between announcements.
         await using var crowd = await MeshCrowd.JoinAsync(relay, "crowd", 110);
         await using var observer = await MeshAsync(relay, "observer");
         await using var flooder = await MeshAsync(relay, "flooder");
-        const int updates = 2000;
         for (var n = 0; n < updates; n++)
         {
             await flooder.SendAsync($$$"""{"type":"presence","from":"flooder","data":{"n":{{{n}}}}}""");
