@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
@@ -66,8 +67,8 @@ public static class RelayApp
             .Bind(configuration.GetSection(RelayOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(relay.Shutdown.TimeoutSeconds));
+        services.AddOptions<HostOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(relay.Value.Shutdown.TimeoutSeconds));
 
         var paths = new StoragePaths(configuration);
         services.AddSingleton(paths);
@@ -105,12 +106,13 @@ public static class RelayApp
         services.AddLogging(o => o.AddFilter(RelayHubFilter.DispatcherCategory, LogLevel.Critical));
         services.AddSignalR(o =>
             {
-                o.MaximumReceiveMessageSize = relay.Limits.MaxFrameBytes;
                 // Lets a client pipeline sends instead of waiting a commit per message. Per-sender order holds:
                 // invocations start in arrival order and Send queues its message before its first real await.
                 o.MaximumParallelInvocationsPerClient = 16;
                 o.AddFilter<RelayHubFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+        services.AddOptions<HubOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
+            o.MaximumReceiveMessageSize = relay.Value.Limits.MaxFrameBytes);
     }
 }

@@ -251,6 +251,16 @@ public sealed class BadInputTests
         await RawAgents.UntilOnlineAsync(relay, "chunky", online: false);
     }
 
+    [Test]
+    public async Task The_hub_refuses_a_message_over_the_same_frame_limit_and_stores_nothing()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxFrameBytes"] = "4096" });
+        var big = await relay.ConnectAsync("big");
+
+        Assert.CatchAsync(() => big.BroadcastAsync(Json.Of(new string('x', 8000))), "SignalR drops a connection whose message is over its limit");
+        Assert.That(relay.QueryNumber("SELECT count(*) FROM messages"), Is.Zero);
+    }
+
     [TestCase("v0.3")]
     [TestCase("mesh")]
     public async Task A_sender_other_than_the_session_gets_SENDER_MISMATCH_and_nothing_is_relayed(string dialect)
