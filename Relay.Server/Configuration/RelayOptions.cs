@@ -61,7 +61,7 @@ public sealed class LimitOptions
     /// </summary>
     [Range(1, 10_000_000)] public int ReadRowsPerSecond { get; set; } = 5000;
 
-    /// <summary>Rows an agent may read at once; never less than <see cref="MaxHistoryLimit"/>.</summary>
+    /// <summary>Rows an agent may read at once; a request for more takes all of them.</summary>
     [Range(1, 10_000_000)] public int ReadRowsBurst { get; set; } = 10_000;
 }
 

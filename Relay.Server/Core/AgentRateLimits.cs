@@ -17,8 +17,7 @@ public sealed class AgentRateLimits : IDisposable
     {
         var limits = options.Value.Limits;
         _sends = new PerAgentTokenBucket(limits.MessagesPerSecond, limits.Burst);
-        // One request for the most rows a page may hold must always be possible.
-        _readRows = new PerAgentTokenBucket(limits.ReadRowsPerSecond, Math.Max(limits.ReadRowsBurst, limits.MaxHistoryLimit));
+        _readRows = new PerAgentTokenBucket(limits.ReadRowsPerSecond, limits.ReadRowsBurst);
     }
 
     /// <summary>Throws <c>RATE_LIMITED</c> when the agent has used up its burst of messages.</summary>

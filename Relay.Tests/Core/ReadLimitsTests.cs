@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Runtime.Versioning;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR;
 using SignalRelay.Tests.Raw;
@@ -64,7 +65,6 @@ public sealed class ReadLimitsTests
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
-            ["Relay:Limits:MaxHistoryLimit"] = "1",
             ["Relay:Limits:ReadRowsBurst"] = "2",
             ["Relay:Limits:ReadRowsPerSecond"] = "1",
         });
@@ -84,9 +84,6 @@ public sealed class ReadLimitsTests
             Assert.That(await other.AgentsAsync(), Has.Count.EqualTo(4), "another agent has a budget of its own");
         });
     }
-
-    private static Task<System.Text.Json.JsonElement> ReplyAsync(RawSocketClient agent) =>
-        agent.NextWhereAsync(f => f.Str("message_type") is "HISTORY_RESPONSE" or "ERROR", "a history page or a refusal");
 
     [Test]
     [SupportedOSPlatform("linux")]
@@ -123,4 +120,7 @@ public sealed class ReadLimitsTests
             answer.Dispose();
         }
     }
+
+    private static Task<JsonElement> ReplyAsync(RawSocketClient agent) =>
+        agent.NextWhereAsync(f => f.Str("message_type") is "HISTORY_RESPONSE" or "ERROR", "a history page or a refusal");
 }

@@ -18,7 +18,7 @@ public sealed class StoreReadLock : IDisposable
     private StoreReadLock(FileStream index)
     {
         _index = index;
-        // .NET takes these as open-file-description locks, which conflict with SQLite's even in this process.
+        // POSIX record locks, as SQLite's are: they keep out only other processes, so the relay must run in its own.
         _index.Lock(FirstReadLock, ReadLocks);
     }
 
