@@ -97,6 +97,13 @@ public sealed class RetentionOptions
     /// </summary>
     [Range(0, 100_000_000)] public long MaxStoreMegabytes { get; set; }
 
+    /// <summary>
+    /// The most of its volume the store may take, checked with <see cref="MaxStoreMegabytes"/>: this share of what the
+    /// store's files and the volume's free space add up to, so that a volume filling up, by the relay or by anything
+    /// else, never stops the relay from storing. 0 for no such bound.
+    /// </summary>
+    [Range(0.0, 1.0)] public double MaxVolumeShare { get; set; } = 0.66;
+
     [Range(1, 86_400)] public int SweepSeconds { get; set; } = 60;
 
     /// <summary>Messages deleted per transaction; commits of new messages wait for no more than one of them.</summary>

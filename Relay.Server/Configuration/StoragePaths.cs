@@ -23,4 +23,11 @@ public sealed class StoragePaths
     public string ConnectionString { get; }
 
     public void EnsureDirectory() => Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+
+    /// <summary>What the store may grow into: its files (the database and its write-ahead log) and its volume's free space.</summary>
+    public long RoomBytes()
+    {
+        var files = new[] { DatabasePath, DatabasePath + "-wal" }.Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length);
+        return files + new DriveInfo(Path.GetDirectoryName(DatabasePath)!).AvailableFreeSpace;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SignalRelay.Server.Core;
 
 namespace SignalRelay.Tests.Core;
@@ -39,13 +40,19 @@ public sealed class RetentionTests
         });
     }
 
-    [Test]
-    public async Task A_store_over_its_size_bound_loses_its_oldest_messages_until_it_fits()
+    [TestCase("MaxStoreMegabytes")]
+    [TestCase("MaxVolumeShare")]
+    public async Task A_store_over_its_size_bound_loses_its_oldest_messages_until_it_fits(string bound)
     {
+        using var data = new TempDirectory();
+        // 1 MiB, or as a share of the volume just under 1 MiB of what this machine's volume has free (which moves a little).
+        var setting = bound == "MaxStoreMegabytes"
+            ? "1"
+            : (0.98 * 1024 * 1024 / new DriveInfo(data.Path).AvailableFreeSpace).ToString("R", CultureInfo.InvariantCulture);
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
-            ["Relay:Retention:MaxStoreMegabytes"] = "1",
-        });
+            [$"Relay:Retention:{bound}"] = setting,
+        }, data.File("relay.db"));
         var alice = await relay.ConnectAsync("alice");
         var filler = new string('f', 20_000);
         var seqs = new List<long>();
