@@ -21,29 +21,20 @@ public sealed class AgentRateLimits : IDisposable
     }
 
     /// <summary>Throws <c>RATE_LIMITED</c> when the agent has used up its burst of messages.</summary>
-    public void TakeSend(string agent)
-    {
-        if (!_sends.TryTake(agent, 1))
-        {
-            throw new RelayException(ErrorCodes.RateLimited, "Too many messages; slow down and resend.");
-        }
-    }
+    public void TakeSend(string agent) => Take(_sends, agent, 1, "Too many messages; slow down and resend.");
 
     /// <summary>Throws <c>RATE_LIMITED</c> when a history page of <paramref name="rows"/> would exceed the agent's read budget.</summary>
-    public void TakeHistory(string agent, int rows)
-    {
-        if (!_readRows.TryTake(agent, rows))
-        {
-            throw new RelayException(ErrorCodes.RateLimited, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");
-        }
-    }
+    public void TakeHistory(string agent, int rows) =>
+        Take(_readRows, agent, rows, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");
 
     /// <summary>Throws <c>RATE_LIMITED</c> when a list of <paramref name="agents"/> would exceed the agent's read budget.</summary>
-    public void TakeAgentList(string agent, int agents)
+    public void TakeAgentList(string agent, int agents) => Take(_readRows, agent, agents, "Agents listed too often; slow down and ask again.");
+
+    private static void Take(PerAgentTokenBucket bucket, string agent, int tokens, string refusal)
     {
-        if (!_readRows.TryTake(agent, agents))
+        if (!bucket.TryTake(agent, tokens))
         {
-            throw new RelayException(ErrorCodes.RateLimited, "Agents listed too often; slow down and ask again.");
+            throw new RelayException(ErrorCodes.RateLimited, refusal);
         }
     }
 
