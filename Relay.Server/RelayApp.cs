@@ -87,6 +87,7 @@ public static class RelayApp
         services.AddSingleton<CommitPipeline>();
         services.AddRawSockets();
         services.AddConnectionRateLimit();
+        services.AddConnectionCapacity();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

@@ -43,6 +43,12 @@ public sealed class LimitOptions
 
     [Range(1, 1024)] public int MaxMessageIdLength { get; set; } = 128;
 
+    /// <summary>
+    /// Connections of any kind held at once; past this each new one is closed as it arrives. 0, the default, takes the
+    /// process's open-file limit less what the store and the runtime need (Linux; elsewhere no cap).
+    /// </summary>
+    [Range(0, long.MaxValue)] public long MaxConnections { get; set; }
+
     /// <summary>New connections (WebSocket upgrades, hub negotiations) per second from one client address, on average (token bucket refill).</summary>
     [Range(1, 1_000_000)] public int NewConnectionsPerSecondPerAddress { get; set; } = 100;
 

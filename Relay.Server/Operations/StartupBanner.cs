@@ -1,12 +1,14 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Operations;
 
 /// <summary>
-/// One log line once the server listens: version, listening URLs, database path and auth mode,
+/// One log line once the server listens: version, listening URLs, database path, auth mode and connection cap,
 /// so a platform's log view answers "what is running, where, with what" at a glance.
 /// </summary>
 public sealed class StartupBanner(
@@ -14,6 +16,7 @@ public sealed class StartupBanner(
     IServer server,
     StoragePaths paths,
     IConfiguration configuration,
+    IOptions<KestrelServerOptions> kestrel,
     ILogger<StartupBanner> logger) : IHostedService
 {
     public const string AuthModeKey = "Auth:Mode";
@@ -37,11 +40,12 @@ public sealed class StartupBanner(
         var urls = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var authMode = configuration[AuthModeKey];
         logger.LogInformation(
-            "SignalRelay {Version} listening on {Urls}; database {DatabasePath}; auth mode {AuthMode}",
+            "SignalRelay {Version} listening on {Urls}; database {DatabasePath}; auth mode {AuthMode}; up to {MaxConnections} connections",
             Version,
             string.Join(", ", urls),
             paths.DatabasePath,
-            string.IsNullOrWhiteSpace(authMode) ? DefaultAuthMode : authMode);
+            string.IsNullOrWhiteSpace(authMode) ? DefaultAuthMode : authMode,
+            kestrel.Value.Limits.MaxConcurrentConnections);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

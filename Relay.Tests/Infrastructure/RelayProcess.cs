@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SignalRelay.Bench.Targets;
 
@@ -23,9 +24,28 @@ public sealed partial class RelayProcess : IAsyncDisposable
     /// Starts the relay with <paramref name="environment"/> added to this process's environment and
     /// <paramref name="args"/> on its command line, and waits until it listens.
     /// </summary>
-    public static async Task<RelayProcess> StartAsync(IDictionary<string, string?> environment, params string[] args)
+    public static Task<RelayProcess> StartAsync(IDictionary<string, string?> environment, params string[] args) =>
+        StartProcessAsync(ServerProcess.RelayStartInfo(), environment, args);
+
+    /// <summary>
+    /// Starts the relay on a free loopback port with the given database file, under an open-file limit of
+    /// <paramref name="openFiles"/>: util-linux's <c>prlimit</c> sets it and then runs the relay in its own process.
+    /// </summary>
+    public static Task<RelayProcess> StartOnLoopbackAsync(string databasePath, int openFiles)
     {
-        var start = ServerProcess.RelayStartInfo();
+        var relay = ServerProcess.RelayStartInfo();
+        var start = new ProcessStartInfo("prlimit") { WorkingDirectory = relay.WorkingDirectory };
+        start.ArgumentList.Add($"--nofile={openFiles}:{openFiles}");
+        start.ArgumentList.Add(relay.FileName);
+        foreach (var arg in relay.ArgumentList)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        return StartProcessAsync(start, new Dictionary<string, string?> { ["DB_PATH"] = databasePath }, ["--urls", "http://127.0.0.1:0"]);
+    }
+
+    private static async Task<RelayProcess> StartProcessAsync(ProcessStartInfo start, IDictionary<string, string?> environment, string[] args)
+    {
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -17,9 +17,13 @@ public static class RawAgents
         $$"""{"type":"presence","from":"{{agent}}","data":{"name":"{{agent}}"}{{extra}}}""";
 
     /// <summary>A v0.3 agent past HELLO and WELCOME.</summary>
-    public static async Task<RawSocketClient> V03Async(TestRelay relay, string agent, string helloExtra = "")
+    public static Task<RawSocketClient> V03Async(TestRelay relay, string agent, string helloExtra = "") =>
+        V03Async(relay.WebSocketUri("/"), agent, helloExtra);
+
+    /// <summary>A v0.3 agent past HELLO and WELCOME at the raw door <paramref name="door"/>, of a relay in a process of its own.</summary>
+    public static async Task<RawSocketClient> V03Async(Uri door, string agent, string helloExtra = "")
     {
-        var client = await RawSocketClient.ConnectAsync(relay);
+        var client = await RawSocketClient.ConnectAsync(door);
         await client.SendAsync(Hello(agent, helloExtra));
         var welcome = await client.NextAsync("WELCOME");
         Assert.That(welcome.Str("message_type"), Is.EqualTo("WELCOME"), welcome.ToString());
