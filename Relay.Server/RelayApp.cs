@@ -77,6 +77,7 @@ public static class RelayApp
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<QueueLimits>();
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<DrainState>();
         services.AddSingleton<AgentRateLimits>();

@@ -28,6 +28,12 @@ public sealed class LimitOptions
     /// </summary>
     [Range(64 * 1024, int.MaxValue)] public int MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes waiting for all connections together; past this a connection with anything waiting is dropped instead
+    /// of given more. 0, the default, takes a quarter of the memory the runtime may use.
+    /// </summary>
+    [Range(0, long.MaxValue)] public long MaxQueuedBytesTotal { get; set; }
+
     /// <summary>Requests of one raw connection awaiting their replies; past this the relay reads no more of its frames until they are answered.</summary>
     [Range(1, 100_000)] public int MaxPendingReplies { get; set; } = 256;
 

@@ -20,7 +20,7 @@ public abstract class RelaySession
     };
 
     private readonly Channel<Outbound> _queue;
-    private readonly int _maxQueuedBytes;
+    private readonly QueueLimits _limits;
     private long _queuedBytes;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,12 +28,12 @@ public abstract class RelaySession
     private long _lastDeliveredSeq;
     private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
 
-    protected RelaySession(string agentId, string protocol, int queueCapacity, int maxQueuedBytes)
+    protected RelaySession(string agentId, string protocol, QueueLimits limits)
     {
         AgentId = agentId;
         Protocol = protocol;
-        _maxQueuedBytes = maxQueuedBytes;
-        _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(queueCapacity)
+        _limits = limits;
+        _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(limits.Capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -73,20 +73,30 @@ public abstract class RelaySession
     public void Touch() => Volatile.Write(ref _lastActivityTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     /// <summary>
-    /// Queues a frame without waiting; drops the connection when its queue is full, in items or in bytes. One item
-    /// alone always fits, however large (a history reply can hold a thousand messages). Counting items alone would
-    /// not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection that reads nothing.
+    /// Queues a frame without waiting; drops the connection when its queue is full, in items or in bytes, or when it
+    /// has something waiting while all the queues together are at the relay's bound (<see cref="QueueLimits"/>). One
+    /// item alone always fits, however large (a history reply can hold a thousand messages). Counting items alone
+    /// would not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection that reads nothing.
     /// </summary>
     public bool Enqueue(Outbound item)
     {
         var size = item.QueuedBytes;
         var waiting = Interlocked.Add(ref _queuedBytes, size);
-        if ((waiting <= _maxQueuedBytes || waiting == size) && _queue.Writer.TryWrite(item))
+        var everywhere = _limits.Add(size);
+        if ((waiting == size || (waiting <= _limits.MaxBytesPerConnection && everywhere <= _limits.MaxBytesTotal))
+            && _queue.Writer.TryWrite(item))
         {
             return true;
         }
+        Dequeued(size);
         FellBehind();
         return false;
+    }
+
+    private void Dequeued(long size)
+    {
+        Interlocked.Add(ref _queuedBytes, -size);
+        _limits.Add(-size);
     }
 
     /// <summary>Drops the connection as one that stopped keeping up, as a full queue does.</summary>
@@ -137,7 +147,7 @@ public abstract class RelaySession
                     while (queued.TryRead(out var item))
                     {
                         await WriteTrackedAsync(item, ct);
-                        Interlocked.Add(ref _queuedBytes, -item.QueuedBytes);
+                        Dequeued(item.QueuedBytes);
                     }
                 }
                 finally
@@ -155,6 +165,12 @@ public abstract class RelaySession
         }
         finally
         {
+            // What was never written leaves the relay-wide count; nothing can be queued any more.
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var unwritten))
+            {
+                Dequeued(unwritten.QueuedBytes);
+            }
             try
             {
                 await CloseTransportAsync(CloseReason ?? new RelayError { Code = "CLOSED", Message = "Session ended.", Recoverable = false });

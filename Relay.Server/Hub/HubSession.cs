@@ -9,8 +9,7 @@ public sealed class HubSession(
     string agentId,
     HubCallerContext caller,
     IHubContext<RelayHub> hub,
-    int queueCapacity,
-    int maxQueuedBytes) : RelaySession(agentId, "signalr", queueCapacity, maxQueuedBytes)
+    QueueLimits queues) : RelaySession(agentId, "signalr", queues)
 {
     private static readonly TimeSpan ReasonTimeout = TimeSpan.FromSeconds(1);
 

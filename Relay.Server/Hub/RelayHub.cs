@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
-using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
 
@@ -19,7 +17,7 @@ public sealed class RelayHub(
     AgentIdentityResolver identity,
     IHubContext<RelayHub> hubContext,
     TimeProvider clock,
-    IOptions<RelayOptions> options,
+    QueueLimits queues,
     ILogger<RelayHub> logger) : Hub<IRelayClient>
 {
     private const string SessionKey = "relay.session";
@@ -38,7 +36,7 @@ public sealed class RelayHub(
         var agent = identity.ResolveHubAgent(http);
 
         long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
-        var session = new HubSession(agent, Context, hubContext, options.Value.Limits.SendQueueCapacity, options.Value.Limits.MaxQueuedBytes);
+        var session = new HubSession(agent, Context, hubContext, queues);
         Context.Items[SessionKey] = session;
         var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
         expiry.Set(identity.HubExpiry(http));

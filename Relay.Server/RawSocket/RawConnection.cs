@@ -114,8 +114,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     {
         var dialect = handshake.Dialect;
         var transport = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Limits.SendQueueCapacity,
-            door.Limits.MaxQueuedBytes, door.CloseTimeout)
+        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Queues, door.CloseTimeout)
         {
             Metadata = handshake.Claim.Metadata,
         };

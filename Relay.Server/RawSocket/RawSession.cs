@@ -23,9 +23,8 @@ public sealed class RawSession(
     IRawDialect dialect,
     WebSocket socket,
     CoalescingStream? transport,
-    int queueCapacity,
-    int maxQueuedBytes,
-    TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queueCapacity, maxQueuedBytes)
+    QueueLimits queues,
+    TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queues)
 {
     private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,6 +14,7 @@ public sealed class RawSocketDoor(
     ReplayPlanner replay,
     AgentIdentityResolver identity,
     TimeProvider clock,
+    QueueLimits queues,
     IOptions<RelayOptions> relayOptions,
     IOptions<RawSocketOptions> rawOptions,
     ILogger<RawSocketDoor> logger)
@@ -24,6 +25,7 @@ public sealed class RawSocketDoor(
     public AgentIdentityResolver Identity { get; } = identity;
     public TimeProvider Clock { get; } = clock;
     public LimitOptions Limits { get; } = relayOptions.Value.Limits;
+    public QueueLimits Queues { get; } = queues;
     public TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(relayOptions.Value.Sessions.HandshakeTimeoutSeconds);
     public TimeSpan CloseTimeout { get; } = TimeSpan.FromSeconds(rawOptions.Value.CloseTimeoutSeconds);
     public ILogger Logger { get; } = logger;

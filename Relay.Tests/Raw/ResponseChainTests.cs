@@ -1,4 +1,7 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Core;
 using SignalRelay.Server.RawSocket;
 using SignalRelay.Server.RawSocket.Dialects;
 
@@ -82,5 +85,10 @@ public sealed class ResponseChainTests
 
     private static RawSession Session(int maxQueuedBytes) =>
         new("agent", Dialect, WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true }),
-            transport: null, queueCapacity: 64, maxQueuedBytes, closeTimeout: TimeSpan.FromSeconds(1));
+            transport: null, Queues(maxQueuedBytes), closeTimeout: TimeSpan.FromSeconds(1));
+
+    private static QueueLimits Queues(int maxQueuedBytes) => new(Options.Create(new RelayOptions
+    {
+        Limits = new LimitOptions { SendQueueCapacity = 64, MaxQueuedBytes = maxQueuedBytes },
+    }));
 }
