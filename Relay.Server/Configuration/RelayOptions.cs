@@ -29,8 +29,9 @@ public sealed class LimitOptions
     [Range(64 * 1024, int.MaxValue)] public int MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Bytes waiting for all connections together; past this a connection with anything waiting is dropped instead
-    /// of given more. 0, the default, takes a quarter of the memory the runtime may use.
+    /// Bytes waiting for all connections together, counting only what is past 64 KiB for each; past this a connection
+    /// with more than that waiting is dropped instead of given more. 0, the default, takes a quarter of the memory the
+    /// runtime may use.
     /// </summary>
     [Range(0, long.MaxValue)] public long MaxQueuedBytesTotal { get; set; }
 

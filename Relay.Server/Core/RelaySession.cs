@@ -74,17 +74,17 @@ public abstract class RelaySession
 
     /// <summary>
     /// Queues a frame without waiting; drops the connection when its queue is full, in items or in bytes, or when it
-    /// has something waiting while all the queues together are at the relay's bound (<see cref="QueueLimits"/>). One
-    /// item alone always fits, however large (a history reply can hold a thousand messages). Counting items alone
-    /// would not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection that reads nothing.
+    /// has more than its allowance waiting while all the queues together are past the relay's bound
+    /// (<see cref="QueueLimits"/>). One item alone always fits, however large (a history reply can hold a thousand
+    /// messages). Counting items alone would not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection
+    /// that reads nothing.
     /// </summary>
     public bool Enqueue(Outbound item)
     {
         var size = item.QueuedBytes;
         var waiting = Interlocked.Add(ref _queuedBytes, size);
-        var everywhere = _limits.Add(size);
-        if ((waiting == size || (waiting <= _limits.MaxBytesPerConnection && everywhere <= _limits.MaxBytesTotal))
-            && _queue.Writer.TryWrite(item))
+        var pastRelayBound = _limits.Grew(waiting - size, waiting);
+        if ((waiting == size || (waiting <= _limits.MaxBytesPerConnection && !pastRelayBound)) && _queue.Writer.TryWrite(item))
         {
             return true;
         }
@@ -95,8 +95,8 @@ public abstract class RelaySession
 
     private void Dequeued(long size)
     {
-        Interlocked.Add(ref _queuedBytes, -size);
-        _limits.Add(-size);
+        var waiting = Interlocked.Add(ref _queuedBytes, -size);
+        _limits.Shrank(waiting + size, waiting);
     }
 
     /// <summary>Drops the connection as one that stopped keeping up, as a full queue does.</summary>
