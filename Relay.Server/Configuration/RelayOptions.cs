@@ -51,8 +51,8 @@ public sealed class LimitOptions
     [Range(1, 1024)] public int MaxMessageIdLength { get; set; } = 128;
 
     /// <summary>
-    /// Connections of any kind held at once; past this each new one is closed as it arrives. 0, the default, takes the
-    /// process's open-file limit less what the store and the runtime need (Linux; elsewhere no cap).
+    /// Connections of any kind held at once; past this each new one is closed as it arrives. 0, the default, takes what
+    /// the process's open files (on Linux) and memory allow, leaving room for the store and the runtime.
     /// </summary>
     [Range(0, long.MaxValue)] public long MaxConnections { get; set; }
 
