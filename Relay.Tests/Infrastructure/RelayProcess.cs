@@ -29,7 +29,7 @@ public sealed partial class RelayProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the relay on a free loopback port with the given database file, under an open-file limit of
-    /// <paramref name="openFiles"/>: util-linux's <c>prlimit</c> sets it and then runs the relay in its own process.
+    /// <paramref name="openFiles"/>: util-linux's <c>prlimit</c> sets it and then execs the relay, so the pid is the relay's.
     /// </summary>
     public static Task<RelayProcess> StartOnLoopbackAsync(string databasePath, int openFiles)
     {
