@@ -38,7 +38,7 @@ public sealed class ConnectionCapacityTests
         // About 300 files are open before the first connection; 1,200 leaves room for 600 connections.
         await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"), openFiles: 1_200);
         await Wait.UntilAsync(() => relay.Output.Contains("up to 600 connections"), "the banner to name the cap");
-        var door = new Uri($"ws://{relay.BaseUri.Authority}/");
+        var door = relay.RawDoorUri;
         await using var sender = await V03Async(door, "sender");
         await using var receiver = await V03Async(door, "receiver");
 

@@ -96,9 +96,7 @@ public sealed class ReadLimitsTests
             ["Relay__Storage__MaxConcurrentReads"] = "1",
             ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         });
-        await using var pinger = await RawSocketClient.ConnectAsync(new Uri($"ws://{relay.BaseUri.Authority}/"));
-        await pinger.SendAsync(Hello("pinger"));
-        Assert.That((await pinger.NextAsync("WELCOME")).Str("message_type"), Is.EqualTo("WELCOME"));
+        await using var pinger = await V03Async(relay.RawDoorUri, "pinger");
         using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = TimeSpan.FromSeconds(60) };
         const int readers = 200;
         Task<HttpResponseMessage>[] reads;

@@ -15,6 +15,9 @@ public sealed partial class RelayProcess : IAsyncDisposable
     private RelayProcess(ServerProcess server) => _server = server;
 
     public Uri BaseUri => _server.BaseUri;
+
+    /// <summary>The raw WebSocket door.</summary>
+    public Uri RawDoorUri => new($"ws://{BaseUri.Authority}/");
     public int Pid => _server.Pid;
     public bool HasExited => _server.HasExited;
     public int ExitCode => _server.ExitCode;
