@@ -42,6 +42,12 @@ public sealed class LimitOptions
     [Range(1, 10_000_000)] public int MaxReplayMessages { get; set; } = 10_000;
 
     [Range(1, 100_000)] public int MaxHistoryLimit { get; set; } = 1000;
+
+    /// <summary>
+    /// Bytes of messages one history reply or replay page may hold; it stops early past this, after at least one message.
+    /// A thousand 64 KiB messages would otherwise make one reply of 64 MB, held in memory until the client reads it.
+    /// </summary>
+    [Range(64 * 1024, int.MaxValue)] public int MaxReplyBytes { get; set; } = 1024 * 1024;
     [Range(1, 100_000)] public int DefaultHistoryLimit { get; set; } = 100;
     [Range(1, 1024)] public int MaxAgentIdLength { get; set; } = 128;
 

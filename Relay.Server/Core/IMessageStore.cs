@@ -19,10 +19,16 @@ public interface IMessageStore
     /// </summary>
     Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct);
 
-    /// <summary>What <paramref name="viewer"/> may see, ascending; the newest <c>limit</c> when no lower bound is given.</summary>
+    /// <summary>
+    /// What <paramref name="viewer"/> may see, ascending; the newest <c>limit</c> when no lower bound is given. A page stops
+    /// early once its messages pass <c>Relay:Limits:MaxReplyBytes</c>, and always holds at least one.
+    /// </summary>
     Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, HistoryQuery query, int limit, CancellationToken ct);
 
-    /// <summary>What <paramref name="agent"/> missed, ascending, at most <paramref name="limit"/> rows.</summary>
+    /// <summary>
+    /// What the range's agent missed, ascending, at most <paramref name="limit"/> rows, stopping early (after at least one)
+    /// once they pass <c>Relay:Limits:MaxReplyBytes</c>: only an empty page means there is no more.
+    /// </summary>
     Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct);
 
     /// <summary>

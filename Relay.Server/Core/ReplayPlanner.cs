@@ -77,15 +77,19 @@ public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> op
         while (true)
         {
             var page = await store.BacklogAsync(range, PageSize, ct);
+            if (page.Count == 0)
+            {
+                yield break;
+            }
             foreach (var envelope in page)
             {
                 yield return new EnvelopeOut(envelope);
             }
-            if (page.Count < PageSize)
+            var last = page[^1].Seq;
+            if (last >= range.UpTo)
             {
                 yield break;
             }
-            var last = page[^1].Seq;
             range = range with
             {
                 DirectsAfter = Math.Max(range.DirectsAfter, last),

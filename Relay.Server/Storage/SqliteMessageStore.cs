@@ -124,6 +124,7 @@ public sealed class SqliteMessageStore(
         var page = await db.Messages.FromSqlRaw(union.Rows,
                 Parameter("$after", after), Parameter("$viewer", viewer), Parameter("$take", limit))
             .AsNoTracking().ToListAsync(ct);
+        KeepWithinReplyBytes(page);
         if (newest)
         {
             page.Reverse();
@@ -137,7 +138,25 @@ public sealed class SqliteMessageStore(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var page = await db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)])
             .AsNoTracking().ToListAsync(ct);
+        KeepWithinReplyBytes(page);
         return page.ConvertAll(ToEnvelope);
+    }
+
+    /// <summary>Drops the rows past <c>MaxReplyBytes</c>, counted in the text the rows hold, keeping at least the first.</summary>
+    private void KeepWithinReplyBytes(List<MessageRow> page)
+    {
+        var max = options.Value.Limits.MaxReplyBytes;
+        long bytes = 0;
+        for (var i = 0; i < page.Count; i++)
+        {
+            var row = page[i];
+            bytes += row.Content.Length + row.MessageId.Length + row.FromAgent.Length + (row.ToAgent?.Length ?? 0);
+            if (bytes > max && i > 0)
+            {
+                page.RemoveRange(i, page.Count - i);
+                return;
+            }
+        }
     }
 
     public async Task<long?> BacklogCutoffAsync(BacklogRange range, int skip, CancellationToken ct)

@@ -1,0 +1,75 @@
+namespace SignalRelay.Tests.Core;
+
+/// <summary>
+/// A history reply or a replay page stops once its messages pass <c>Relay:Limits:MaxReplyBytes</c>: a thousand large
+/// messages in one reply would be held in memory, whole, until a client that may never read took it.
+/// </summary>
+public sealed class ReplyBytesTests
+{
+    // Two of these fit under the bound below, a third does not.
+    private static readonly string Large = new('r', 25_000);
+
+    private static Task<TestRelay> StartAsync() => TestRelay.StartAsync(new Dictionary<string, string?>
+    {
+        ["Relay:Limits:MaxReplyBytes"] = "65536",
+    });
+
+    [Test]
+    public async Task History_stops_at_the_reply_bound_and_pages_on_by_seq_to_every_message()
+    {
+        await using var relay = await StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var seqs = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            seqs.Add((await alice.BroadcastAsync(Json.Of(Large), $"large{i}")).Seq);
+        }
+
+        var newest = await alice.HistoryAsync(new HistoryQuery { Limit = 5 });
+        var paged = new List<long>();
+        var pages = 0;
+        for (long after = 0; ; pages++)
+        {
+            var page = await alice.HistoryAsync(new HistoryQuery { SinceSeq = after, Limit = 5 });
+            if (page.Count == 0)
+            {
+                break;
+            }
+            paged.AddRange(page.Select(e => e.Seq));
+            after = page[^1].Seq;
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(newest.Select(e => e.Seq), Is.EqualTo(seqs.TakeLast(2)), "with no bound: the newest that fit");
+            Assert.That(paged, Is.EqualTo(seqs), "paging by seq reaches every message, once, in order");
+            Assert.That(pages, Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public async Task Replay_goes_on_past_pages_cut_short_by_the_reply_bound()
+    {
+        await using var relay = await StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bobFirst = await relay.ConnectAsync("bob");
+        await bobFirst.DisposeAsync();
+        await ReplayTests.WaitOffline(relay, "bob");
+
+        var missed = new List<long>();
+        for (var i = 0; i < 7; i++)
+        {
+            missed.Add((await alice.BroadcastAsync(Json.Of(Large), $"missed{i}")).Seq);
+        }
+        // The head of the bus is not for bob, so his replay ends on an empty page rather than at the head.
+        await alice.DirectAsync("carol", Json.Of("not for bob"), "for-carol");
+
+        var bob = await relay.ConnectAsync("bob");
+        var replayed = await Wait.NextAsync(bob.Messages, missed.Count);
+        var live = await alice.BroadcastAsync(Json.Of("live"), "live");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(missed));
+            Assert.That((await Wait.NextAsync(bob.Messages)).Seq, Is.EqualTo(live.Seq));
+        });
+    }
+}
