@@ -48,6 +48,7 @@ public sealed class LimitOptions
     /// A thousand 64 KiB messages would otherwise make one reply of 64 MB, held in memory until the client reads it.
     /// </summary>
     [Range(64 * 1024, int.MaxValue)] public int MaxReplyBytes { get; set; } = 1024 * 1024;
+
     [Range(1, 100_000)] public int DefaultHistoryLimit { get; set; } = 100;
     [Range(1, 1024)] public int MaxAgentIdLength { get; set; } = 128;
 

@@ -76,8 +76,8 @@ public abstract class RelaySession
     /// Queues a frame without waiting; drops the connection when its queue is full, in items or in bytes, or when it
     /// has more than its allowance waiting while all the queues together are past the relay's bound
     /// (<see cref="QueueLimits"/>). One item alone always fits, however large (a history reply holds up to
-    /// <c>MaxReplyBytes</c> of messages, and more when its first message alone is larger). Counting items alone would not do: 4,096 directs of 64 KB each is 256 MB waiting for one connection
-    /// that reads nothing.
+    /// <c>MaxReplyBytes</c> of messages, more when its first message alone is larger). Counting items alone would not
+    /// do: 4,096 directs of 64 KB each is 256 MB waiting for one connection that reads nothing.
     /// </summary>
     public bool Enqueue(Outbound item)
     {
