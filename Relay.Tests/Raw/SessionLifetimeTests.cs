@@ -79,7 +79,12 @@ public sealed class SessionLifetimeTests
     [Test]
     public async Task A_client_that_keeps_asking_for_history_and_never_reads_is_dropped_while_others_are_answered()
     {
-        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedBytes"] = "1048576" });
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:MaxQueuedBytes"] = "1048576",
+            // Room for a whole reply of 200 below, so the queue's bound, not the reply's, is what this test meets.
+            ["Relay:Limits:MaxReplyBytes"] = "2097152",
+        });
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
         var filler = await relay.ConnectAsync("filler");
         var text = new string('h', 8_000);
