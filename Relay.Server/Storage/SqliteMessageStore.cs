@@ -121,10 +121,8 @@ public sealed class SqliteMessageStore(
         // With no lower bound the page is the newest, read newest first and then turned around.
         var newest = query.SinceSeq is null && query.SinceTime is null;
         var union = MessageQueries.History(newest);
-        var page = await db.Messages.FromSqlRaw(union.Rows,
-                Parameter("$after", after), Parameter("$viewer", viewer), Parameter("$take", limit))
-            .AsNoTracking().ToListAsync(ct);
-        KeepWithinReplyBytes(page);
+        var page = await WithinReplyBytesAsync(db.Messages.FromSqlRaw(union.Rows,
+            Parameter("$after", after), Parameter("$viewer", viewer), Parameter("$take", limit)), ct);
         if (newest)
         {
             page.Reverse();
@@ -136,28 +134,13 @@ public sealed class SqliteMessageStore(
     {
         using var turn = await _readTurns.AcquireAsync(1, ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var page = await db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)])
-            .AsNoTracking().ToListAsync(ct);
-        KeepWithinReplyBytes(page);
+        var page = await WithinReplyBytesAsync(
+            db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)]), ct);
         return page.ConvertAll(ToEnvelope);
     }
 
-    /// <summary>Drops the rows past <c>MaxReplyBytes</c>, counted in the text the rows hold, keeping at least the first.</summary>
-    private void KeepWithinReplyBytes(List<MessageRow> page)
-    {
-        var max = options.Value.Limits.MaxReplyBytes;
-        long bytes = 0;
-        for (var i = 0; i < page.Count; i++)
-        {
-            var row = page[i];
-            bytes += row.Content.Length + row.MessageId.Length + row.FromAgent.Length + (row.ToAgent?.Length ?? 0);
-            if (bytes > max && i > 0)
-            {
-                page.RemoveRange(i, page.Count - i);
-                return;
-            }
-        }
-    }
+    private Task<List<MessageRow>> WithinReplyBytesAsync(IQueryable<MessageRow> rows, CancellationToken ct) =>
+        ReplyBytes.TakeWithinAsync(rows.AsNoTracking().AsAsyncEnumerable(), options.Value.Limits.MaxReplyBytes, ct);
 
     public async Task<long?> BacklogCutoffAsync(BacklogRange range, int skip, CancellationToken ct)
     {

@@ -1,8 +1,11 @@
+using SignalRelay.Server.Storage;
+
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
 /// A history reply or a replay page stops once its messages pass <c>Relay:Limits:MaxReplyBytes</c>: a thousand large
-/// messages in one reply would be held in memory, whole, until a client that may never read took it.
+/// messages in one reply would be held in memory, whole, until a client that may never read took it. The read itself
+/// stops there too, so such a request costs the store what the reply holds.
 /// </summary>
 public sealed class ReplyBytesTests
 {
@@ -70,6 +73,30 @@ public sealed class ReplyBytesTests
         {
             Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(missed));
             Assert.That((await Wait.NextAsync(bob.Messages)).Seq, Is.EqualTo(live.Seq));
+        });
+    }
+
+    [TestCase(25_000, 2)]
+    [TestCase(100_000, 1)]
+    public async Task A_read_stops_taking_rows_from_the_store_at_the_cut(int contentLength, int fit)
+    {
+        var pulled = 0;
+        async IAsyncEnumerable<MessageRow> Rows()
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await Task.Yield();
+                pulled++;
+                yield return new MessageRow { MessageId = $"m{i}", Kind = "broadcast", FromAgent = "alice", Content = new string('r', contentLength) };
+            }
+        }
+
+        var page = await ReplyBytes.TakeWithinAsync(Rows(), 65536, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(page.Select(r => r.MessageId), Is.EqualTo(Enumerable.Range(0, fit).Select(i => $"m{i}")), "the first that fit, and always one");
+            Assert.That(pulled, Is.EqualTo(fit + 1), "one row past the cut is read, none after it");
         });
     }
 }
