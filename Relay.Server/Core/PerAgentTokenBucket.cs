@@ -2,7 +2,7 @@ using System.Threading.RateLimiting;
 
 namespace SignalRelay.Server.Core;
 
-/// <summary>A token bucket per agent, refilled ten times a second (once a token for rates under ten).</summary>
+/// <summary>A token bucket per agent (<see cref="TokenBucketSettings"/>).</summary>
 public sealed class PerAgentTokenBucket : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
@@ -11,15 +11,7 @@ public sealed class PerAgentTokenBucket : IDisposable
     public PerAgentTokenBucket(int perSecond, int burst)
     {
         _burst = burst;
-        var periodsPerSecond = Math.Min(10, perSecond);
-        var bucket = new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = burst,
-            TokensPerPeriod = perSecond / periodsPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
+        var bucket = TokenBucketSettings.PerSecond(perSecond, burst, autoReplenishment: true, queueLimit: 0);
         // One factory for every partition: the partitioner runs on every message, and building the
         // partition from a shared delegate keeps that call free of allocations.
         Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);

@@ -18,13 +18,25 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 {
     private sealed record Handshake(IRawDialect Dialect, Identification Claim, AgentIdentity Identity);
 
+    private readonly FramePacer _pacer = new(door.Limits);
+
     public async Task RunAsync()
     {
         using var reader = new FrameReader(socket, door.Limits.MaxFrameBytes);
-        if (await HandshakeAsync(reader) is { } handshake)
+        using (_pacer)
         {
-            await RunSessionAsync(reader, handshake);
+            if (await HandshakeAsync(reader) is { } handshake)
+            {
+                await RunSessionAsync(reader, handshake);
+            }
         }
+    }
+
+    /// <summary>The next handshake frame, once the connection's frame budget allows it to be read.</summary>
+    private async Task<FrameStatus> ReadPacedAsync(FrameReader reader, CancellationToken ct)
+    {
+        await _pacer.TakeAsync(ct);
+        return await reader.ReadAsync(ct);
     }
 
     /// <summary>Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout.</summary>
@@ -48,7 +60,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         string? authToken = null;
         while (true)
         {
-            var read = reader.ReadAsync(http.RequestAborted).AsTask();
+            var read = ReadPacedAsync(reader, http.RequestAborted);
             if (await Task.WhenAny(read, deadline) != read)
             {
                 await RefuseAsync(reader, dialect, RawErrors.HandshakeTimeout, read);
@@ -193,6 +205,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         while (true)
         {
             await responses.RoomAsync().WaitAsync(ct);
+            await _pacer.TakeAsync(ct);
             var status = await reader.ReadAsync(ct);
             if (session.CloseReason is { } closed)
             {

@@ -1,0 +1,58 @@
+using System.Threading.RateLimiting;
+using SignalRelay.Server.Configuration;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>
+/// The frames (raw) or calls (hub) one connection may send per second. Past its burst the connection's next frame
+/// waits, unread, until the budget allows, so a client flooding pings, bad frames or refused messages slows down
+/// instead of taking the relay's CPU from everyone else, and loses nothing. Its caller takes one frame at a time.
+/// </summary>
+public sealed class FramePacer : IDisposable
+{
+    // No timer refills the bucket: 10,000 idle connections would cost 100,000 timer ticks a second. It is refilled by
+    // the time gone by, when a frame finds it empty.
+    private readonly TokenBucketRateLimiter _bucket;
+    private readonly TimeSpan _refillEvery;
+
+    public FramePacer(LimitOptions limits)
+    {
+        var options = TokenBucketSettings.PerSecond(
+            limits.FramesPerSecond > 0 ? limits.FramesPerSecond : 2 * limits.MessagesPerSecond,
+            limits.FrameBurst > 0 ? limits.FrameBurst : 2 * limits.Burst,
+            autoReplenishment: false,
+            queueLimit: 0);
+        _bucket = new TokenBucketRateLimiter(options);
+        _refillEvery = options.ReplenishmentPeriod;
+    }
+
+    /// <summary>Takes one frame's token if the budget holds one now.</summary>
+    public bool TryTake()
+    {
+        using (var lease = _bucket.AttemptAcquire())
+        {
+            if (lease.IsAcquired)
+            {
+                return true;
+            }
+        }
+        _bucket.TryReplenish();
+        using var retry = _bucket.AttemptAcquire();
+        return retry.IsAcquired;
+    }
+
+    /// <summary>Completes at once while the connection is within its budget, otherwise once a refill covers the frame.</summary>
+    public ValueTask TakeAsync(CancellationToken ct) => TryTake() ? ValueTask.CompletedTask : WaitAsync(ct);
+
+    private async ValueTask WaitAsync(CancellationToken ct)
+    {
+        do
+        {
+            // Real time, whatever clock the relay runs on: the bucket counts its refills by the stopwatch.
+            await Task.Delay(_refillEvery, ct);
+        }
+        while (!TryTake());
+    }
+
+    public void Dispose() => _bucket.Dispose();
+}

@@ -1,0 +1,21 @@
+using System.Threading.RateLimiting;
+
+namespace SignalRelay.Server.Core;
+
+/// <summary>Token buckets given as a rate per second, refilled ten times a second (once a token for rates under ten).</summary>
+public static class TokenBucketSettings
+{
+    public static TokenBucketRateLimiterOptions PerSecond(int perSecond, int burst, bool autoReplenishment, int queueLimit)
+    {
+        var periodsPerSecond = Math.Min(10, perSecond);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perSecond / periodsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
+            QueueLimit = queueLimit,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = autoReplenishment,
+        };
+    }
+}

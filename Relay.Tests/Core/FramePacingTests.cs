@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Core;
+
+/// <summary>
+/// Past its burst a connection's frames (raw) or calls (hub) are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
+/// allows: a flood slows down instead of taking the relay's CPU, nothing it sent is lost or reordered, and other
+/// connections do not wait for it.
+/// </summary>
+public sealed class FramePacingTests
+{
+    private const int Frames = 40;
+
+    // Ten frames at once, then ten a second: the fortieth cannot be read before three seconds have passed.
+    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2.5);
+
+    private static Task<TestRelay> StartAsync() => TestRelay.StartAsync(new Dictionary<string, string?>
+    {
+        ["Relay:Limits:FramesPerSecond"] = "10",
+        ["Relay:Limits:FrameBurst"] = "10",
+    });
+
+    [Test]
+    public async Task A_raw_connection_past_its_burst_is_read_at_its_rate_and_loses_nothing_while_others_carry_on()
+    {
+        await using var relay = await StartAsync();
+        await using var flooder = await V03Async(relay, "flooder");
+        await using var other = await V03Async(relay, "other");
+        var clock = Stopwatch.StartNew();
+
+        for (var i = 0; i < Frames; i++)
+        {
+            await flooder.SendAsync(i % 2 == 0 ? Message("flooder", $"m{i}", "flood") : """{"protocol_version":"0.3","message_type":"PING"}""");
+        }
+        await other.SendAsync("""{"protocol_version":"0.3","message_type":"PING"}""");
+        var otherPong = await other.NextOfAsync("message_type", "PONG");
+        var pongedAt = clock.Elapsed;
+
+        var replies = new List<JsonElement>();
+        for (var i = 0; i < Frames; i++)
+        {
+            replies.Add(await flooder.NextWhereAsync(f => f.Str("message_type") is "ACK" or "PONG" or "ERROR", $"reply {i}"));
+        }
+        var lastReplyAt = clock.Elapsed;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(replies.Select(r => r.Str("message_type")),
+                Is.EqualTo(Enumerable.Range(0, Frames).Select(i => i % 2 == 0 ? "ACK" : "PONG")), "every frame answered, in order, none refused");
+            Assert.That(replies.Where(r => r.Str("message_type") == "ACK").Select(r => r.Str("message_id")),
+                Is.EqualTo(Enumerable.Range(0, Frames).Where(i => i % 2 == 0).Select(i => $"m{i}")));
+            Assert.That(lastReplyAt, Is.GreaterThanOrEqualTo(Slowest), "the flood was read at ten frames a second");
+            Assert.That(pongedAt, Is.LessThan(lastReplyAt), "another connection is answered while the flood waits");
+        });
+    }
+
+    [Test]
+    public async Task Hub_calls_past_the_burst_wait_their_turn_and_run_in_the_order_they_came()
+    {
+        await using var relay = await StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        var clock = Stopwatch.StartNew();
+
+        var sends = Enumerable.Range(0, Frames).Select(i => alice.BroadcastAsync(Json.Of($"{i}"), $"b{i}")).ToList();
+        var acks = await Task.WhenAll(sends).WaitAsync(Wait.Default);
+        var sentAt = clock.Elapsed;
+        var received = await Wait.NextAsync(bob.Messages, Frames);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(acks.Select(a => a.Seq), Is.Ordered.Ascending, "each call started after the one before it");
+            Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, Frames).Select(i => $"b{i}")));
+            Assert.That(sentAt, Is.GreaterThanOrEqualTo(Slowest), "the calls ran at ten a second");
+        });
+    }
+}
