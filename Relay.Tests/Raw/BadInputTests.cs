@@ -293,6 +293,9 @@ public sealed class BadInputTests
         {
             ["Relay:Limits:Burst"] = "5",
             ["Relay:Limits:MessagesPerSecond"] = "1",
+            // Frames read at the rate they come, so the flood meets the message budget rather than the frame budget.
+            ["Relay:Limits:FramesPerSecond"] = "1000",
+            ["Relay:Limits:FrameBurst"] = "1000",
         });
         var receiver = await relay.ConnectAsync("receiver");
         await using var flooder = await V03Async(relay, "flooder");
