@@ -90,8 +90,20 @@ public sealed class RelayClient : IAsyncDisposable
     public async Task<IReadOnlyList<Envelope>> HistoryAsync(HistoryQuery? query = null, CancellationToken ct = default) =>
         await _connection.InvokeAsync<Envelope[]>(HubProtocol.History, query ?? new HistoryQuery(), ct);
 
-    public async Task<IReadOnlyList<AgentInfo>> AgentsAsync(CancellationToken ct = default) =>
-        await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.Agents, ct);
+    /// <summary>
+    /// Every agent the relay knows, by id. The relay lists them in pages of at most <c>Relay:Limits:MaxReplyBytes</c>;
+    /// this asks for one after another until a page is empty.
+    /// </summary>
+    public async Task<IReadOnlyList<AgentInfo>> AgentsAsync(CancellationToken ct = default)
+    {
+        var agents = new List<AgentInfo>(await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.Agents, ct));
+        while (agents.Count > 0
+            && await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.AgentsAfter, agents[^1].Id, ct) is { Length: > 0 } page)
+        {
+            agents.AddRange(page);
+        }
+        return agents;
+    }
 
     public Task HeartbeatAsync(CancellationToken ct = default) => _connection.InvokeAsync(HubProtocol.Heartbeat, ct);
 

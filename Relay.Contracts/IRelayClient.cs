@@ -18,6 +18,7 @@ public static class HubProtocol
     public const string Send = "Send";
     public const string History = "History";
     public const string Agents = "Agents";
+    public const string AgentsAfter = "AgentsAfter";
     public const string Heartbeat = "Heartbeat";
     public const string Announce = "Announce";
     public const string Stream = "Stream";

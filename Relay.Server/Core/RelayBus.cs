@@ -68,11 +68,19 @@ public sealed class RelayBus(
         }
     }
 
-    /// <summary>Every agent the relay knows, by id; each one listed counts against <paramref name="viewer"/>'s read budget.</summary>
-    public IReadOnlyList<AgentInfo> Agents(string viewer)
+    /// <summary>
+    /// A page of the agents the relay knows, by id, after <paramref name="after"/> (from the first when null). It stops
+    /// once their ids and metadata pass <c>MaxReplyBytes</c>, after at least one, so only an empty page means there are
+    /// no more. Each agent listed counts against <paramref name="viewer"/>'s read budget.
+    /// </summary>
+    public IReadOnlyList<AgentInfo> Agents(string viewer, string? after)
     {
-        rateLimits.TakeAgentList(viewer, registry.KnownCount);
-        return registry.Snapshot();
+        var page = registry.Snapshot(after, _limits.MaxReplyBytes);
+        if (page.Count > 0)
+        {
+            rateLimits.TakeAgentList(viewer, page.Count);
+        }
+        return page;
     }
 
     /// <summary>

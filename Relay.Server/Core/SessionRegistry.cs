@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AgentState> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RelaySession> _online = new(StringComparer.Ordinal);
+    // The ids of _agents in order, so the agent list is read in pages.
+    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
     private readonly PendingPresence _presence = new();
     private readonly Channel<bool> _presenceChanged = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -37,6 +40,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             _lastDispatchedSeq = lastSeq;
             foreach (var r in known)
             {
+                _ids.Add(r.Id);
                 _agents[r.Id] = new AgentState(r.Id)
                 {
                     Cursor = r.Cursor,
@@ -76,6 +80,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             {
                 state = new AgentState(session.AgentId);
                 _agents[session.AgentId] = state;
+                _ids.Add(session.AgentId);
             }
 
             if (state.Session is { } previous)
@@ -232,29 +237,43 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
         lock (_gate) return [.. _online.Values];
     }
 
-    public IReadOnlyList<AgentInfo> Snapshot()
+    /// <summary>
+    /// The agents known, by id, after <paramref name="after"/> (from the first when null), until their ids and metadata
+    /// pass <paramref name="maxBytes"/>; at least one when there are any.
+    /// </summary>
+    public List<AgentInfo> Snapshot(string? after, long maxBytes)
     {
-        AgentInfo[] agents;
+        var page = new List<AgentInfo>();
+        long bytes = 0;
         lock (_gate)
         {
-            agents = [.. _agents.Values.Select(a => new AgentInfo
+            if (_ids.Count == 0 || (after is not null && string.CompareOrdinal(after, _ids.Max) >= 0))
             {
-                Id = a.Id,
-                Online = a.Session is not null,
-                LastSeen = a.LastSeen,
-                Protocol = a.Protocol,
-                Metadata = a.Metadata,
-            })];
+                return page;
+            }
+            foreach (var id in after is null ? _ids : _ids.GetViewBetween(after, _ids.Max!))
+            {
+                if (id == after)
+                {
+                    continue;
+                }
+                var a = _agents[id];
+                bytes += id.Length + (a.Metadata is { } metadata ? JsonMarshal.GetRawUtf8Value(metadata).Length : 0);
+                if (bytes > maxBytes && page.Count > 0)
+                {
+                    break;
+                }
+                page.Add(new AgentInfo
+                {
+                    Id = a.Id,
+                    Online = a.Session is not null,
+                    LastSeen = a.LastSeen,
+                    Protocol = a.Protocol,
+                    Metadata = a.Metadata,
+                });
+            }
         }
-        // Sorted outside the lock, which routing takes for every committed batch.
-        Array.Sort(agents, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return agents;
-    }
-
-    /// <summary>How many agents <see cref="Snapshot"/> would list.</summary>
-    public int KnownCount
-    {
-        get { lock (_gate) return _agents.Count; }
+        return page;
     }
 
     /// <summary>The agents whose stored record is out of date, with live cursors folded in; clears the marks.</summary>

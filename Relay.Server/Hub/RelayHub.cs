@@ -71,7 +71,11 @@ public sealed class RelayHub(
     public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
         bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
 
-    public IReadOnlyList<AgentInfo> Agents() => bus.Agents(Session.AgentId);
+    /// <summary>The first page of the agents the relay knows, by id (<see cref="AgentsAfter"/> for the next).</summary>
+    public IReadOnlyList<AgentInfo> Agents() => bus.Agents(Session.AgentId, after: null);
+
+    /// <summary>The page of agents after the one named <paramref name="after"/>; an empty page means there are no more.</summary>
+    public IReadOnlyList<AgentInfo> AgentsAfter(string? after) => bus.Agents(Session.AgentId, after);
 
     /// <summary>
     /// Presents a fresh token for this same agent; the session then lasts until it expires. SignalR itself

@@ -22,7 +22,7 @@ public static class OperationsEndpoints
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
         app.MapGet("/api/agents", (SessionRegistry registry) =>
-            Results.Json(registry.Snapshot(), RelayJsonContext.Default.IReadOnlyListAgentInfo))
+            Results.Json<IReadOnlyList<AgentInfo>>(registry.Snapshot(after: null, maxBytes: long.MaxValue), RelayJsonContext.Default.IReadOnlyListAgentInfo))
             .RequireAuthorization(RelayPolicies.Admin);
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SignalRelay.Server.Storage;
 
 namespace SignalRelay.Tests.Core;
@@ -5,7 +6,7 @@ namespace SignalRelay.Tests.Core;
 /// <summary>
 /// A history reply or a replay page stops once its messages pass <c>Relay:Limits:MaxReplyBytes</c>: a thousand large
 /// messages in one reply would be held in memory, whole, until a client that may never read took it. The read itself
-/// stops there too, so such a request costs the store what the reply holds.
+/// stops there too, so such a request costs the store what the reply holds. The hub's agent list comes in such pages.
 /// </summary>
 public sealed class ReplyBytesTests
 {
@@ -99,4 +100,39 @@ public sealed class ReplyBytesTests
             Assert.That(pulled, Is.EqualTo(fit + 1), "one row past the cut is read, none after it");
         });
     }
+
+    [Test]
+    public async Task The_hub_lists_agents_in_pages_within_the_reply_bound_and_the_client_reads_every_page()
+    {
+        await using var relay = await StartAsync();
+        // Nine of these fit under the bound, with their ids.
+        var metadata = Json.Of(new string('m', 7000));
+        var names = Enumerable.Range(0, 20).Select(i => $"agent{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            await (await relay.ConnectAsync(name)).AnnounceAsync(metadata);
+        }
+        var lister = await relay.ConnectAsync("lister");
+        await using var wire = await HubWire.ConnectAsync(relay, "wire");
+
+        var pages = new List<List<string>> { Ids(await wire.CompleteAsync(HubProtocol.Agents, "")) };
+        while (pages[^1].Count > 0)
+        {
+            pages.Add(Ids(await wire.CompleteAsync(HubProtocol.AgentsAfter, JsonSerializer.Serialize(pages[^1][^1]))));
+        }
+        var all = await lister.AgentsAsync();
+
+        var expected = names.Append("lister").Append("wire").Order(StringComparer.Ordinal).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(pages.Select(p => p.Count), Is.EqualTo(new[] { 9, 9, 4, 0 }), "pages of nine agents with metadata, then the rest");
+            Assert.That(pages.SelectMany(p => p), Is.EqualTo(expected), "every agent once, by id");
+            Assert.That(all.Select(a => a.Id), Is.EqualTo(expected), "the client pages on by itself");
+            Assert.That(all.Where(a => a.Id.StartsWith("agent", StringComparison.Ordinal)).Select(a => a.Metadata?.GetString()),
+                Is.All.EqualTo(metadata.GetString()));
+        });
+    }
+
+    private static List<string> Ids(JsonElement completion) =>
+        [.. completion.GetProperty("result").EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
 }

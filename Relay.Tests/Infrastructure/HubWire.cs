@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace SignalRelay.Tests.Infrastructure;
 
 /// <summary>
-/// The hub's JSON protocol spoken by hand over a plain WebSocket, for what the typed client would never send:
-/// a null argument, or a string escape that is not text.
+/// The hub's JSON protocol spoken by hand over a plain WebSocket, for what the typed client would never send (a null
+/// argument, or a string escape that is not text) or never shows (one page of the agent list).
 /// </summary>
 public sealed class HubWire : IAsyncDisposable
 {
@@ -29,7 +29,11 @@ public sealed class HubWire : IAsyncDisposable
     }
 
     /// <summary>Invokes <paramref name="target"/> with <paramref name="arguments"/> (JSON text, as sent); returns the completion's error, or null.</summary>
-    public async Task<string?> InvokeAsync(string target, string arguments)
+    public async Task<string?> InvokeAsync(string target, string arguments) =>
+        (await CompleteAsync(target, arguments)).TryGetProperty("error", out var error) ? error.GetString() : null;
+
+    /// <summary>Invokes <paramref name="target"/> with <paramref name="arguments"/> (JSON text, as sent); returns the completion message.</summary>
+    public async Task<JsonElement> CompleteAsync(string target, string arguments)
     {
         var id = (++_lastInvocation).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await _socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":[{{arguments}}]}{{Separator}}"""),
@@ -46,7 +50,7 @@ public sealed class HubWire : IAsyncDisposable
             }
             if (type == 3 && root.GetProperty("invocationId").GetString() == id)
             {
-                return root.TryGetProperty("error", out var error) ? error.GetString() : null;
+                return root.Clone();
             }
         }
     }
