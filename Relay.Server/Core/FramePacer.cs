@@ -20,8 +20,7 @@ public sealed class FramePacer : IDisposable
         var options = TokenBucketSettings.PerSecond(
             limits.FramesPerSecond > 0 ? limits.FramesPerSecond : 2 * limits.MessagesPerSecond,
             limits.FrameBurst > 0 ? limits.FrameBurst : 2 * limits.Burst,
-            autoReplenishment: false,
-            queueLimit: 0);
+            autoReplenishment: false);
         _bucket = new TokenBucketRateLimiter(options);
         _refillEvery = options.ReplenishmentPeriod;
     }

@@ -11,7 +11,7 @@ public sealed class PerAgentTokenBucket : IDisposable
     public PerAgentTokenBucket(int perSecond, int burst)
     {
         _burst = burst;
-        var bucket = TokenBucketSettings.PerSecond(perSecond, burst, autoReplenishment: true, queueLimit: 0);
+        var bucket = TokenBucketSettings.PerSecond(perSecond, burst, autoReplenishment: true);
         // One factory for every partition: the partitioner runs on every message, and building the
         // partition from a shared delegate keeps that call free of allocations.
         Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);

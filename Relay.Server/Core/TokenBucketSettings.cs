@@ -2,10 +2,13 @@ using System.Threading.RateLimiting;
 
 namespace SignalRelay.Server.Core;
 
-/// <summary>Token buckets given as a rate per second, refilled ten times a second (once a token for rates under ten).</summary>
+/// <summary>
+/// Token buckets given as a rate per second, refilled ten times a second (once a token for rates under ten). A request
+/// past the tokens left is refused at once, never queued.
+/// </summary>
 public static class TokenBucketSettings
 {
-    public static TokenBucketRateLimiterOptions PerSecond(int perSecond, int burst, bool autoReplenishment, int queueLimit)
+    public static TokenBucketRateLimiterOptions PerSecond(int perSecond, int burst, bool autoReplenishment)
     {
         var periodsPerSecond = Math.Min(10, perSecond);
         return new TokenBucketRateLimiterOptions
@@ -13,8 +16,7 @@ public static class TokenBucketSettings
             TokenLimit = burst,
             TokensPerPeriod = perSecond / periodsPerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / periodsPerSecond),
-            QueueLimit = queueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            QueueLimit = 0,
             AutoReplenishment = autoReplenishment,
         };
     }
