@@ -69,13 +69,12 @@ public sealed class RelayBus(
     }
 
     /// <summary>
-    /// A page of the agents the relay knows, by id, after <paramref name="after"/> (from the first when null). It stops
-    /// once their ids and metadata pass <c>MaxReplyBytes</c>, after at least one, so only an empty page means there are
-    /// no more. Each agent listed counts against <paramref name="viewer"/>'s read budget.
+    /// A page of the agents the relay knows (<see cref="SessionRegistry.AgentPage"/>); each agent listed counts against
+    /// <paramref name="viewer"/>'s read budget.
     /// </summary>
     public IReadOnlyList<AgentInfo> Agents(string viewer, string? after)
     {
-        var page = registry.Snapshot(after, _limits.MaxReplyBytes);
+        var page = registry.AgentPage(after);
         if (page.Count > 0)
         {
             rateLimits.TakeAgentList(viewer, page.Count);

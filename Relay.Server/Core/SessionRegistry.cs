@@ -238,11 +238,12 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
     }
 
     /// <summary>
-    /// The agents known, by id, after <paramref name="after"/> (from the first when null), until their ids and metadata
-    /// pass <paramref name="maxBytes"/>; at least one when there are any.
+    /// A page of the agents known, by id, after <paramref name="after"/> (from the first when null). It stops once their
+    /// ids and metadata pass <c>MaxReplyBytes</c>, after at least one, so only an empty page means there are no more.
     /// </summary>
-    public List<AgentInfo> Snapshot(string? after, long maxBytes)
+    public List<AgentInfo> AgentPage(string? after)
     {
+        var maxBytes = options.Value.Limits.MaxReplyBytes;
         var page = new List<AgentInfo>();
         long bytes = 0;
         lock (_gate)

@@ -21,8 +21,9 @@ public static class OperationsEndpoints
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
-        app.MapGet("/api/agents", (SessionRegistry registry) =>
-            Results.Json<IReadOnlyList<AgentInfo>>(registry.Snapshot(after: null, maxBytes: long.MaxValue), RelayJsonContext.Default.IReadOnlyListAgentInfo))
+        // A page like the hub's agent list: ?after=ID for the next, until one is empty.
+        app.MapGet("/api/agents", (SessionRegistry registry, string? after) =>
+            Results.Json<IReadOnlyList<AgentInfo>>(registry.AgentPage(after), RelayJsonContext.Default.IReadOnlyListAgentInfo))
             .RequireAuthorization(RelayPolicies.Admin);
         return app;
     }

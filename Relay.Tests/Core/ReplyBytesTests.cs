@@ -6,7 +6,7 @@ namespace SignalRelay.Tests.Core;
 /// <summary>
 /// A history reply or a replay page stops once its messages pass <c>Relay:Limits:MaxReplyBytes</c>: a thousand large
 /// messages in one reply would be held in memory, whole, until a client that may never read took it. The read itself
-/// stops there too, so such a request costs the store what the reply holds. The hub's agent list comes in such pages.
+/// stops there too, so such a request costs the store what the reply holds. The agent list comes in such pages.
 /// </summary>
 public sealed class ReplyBytesTests
 {
@@ -102,7 +102,7 @@ public sealed class ReplyBytesTests
     }
 
     [Test]
-    public async Task The_hub_lists_agents_in_pages_within_the_reply_bound_and_the_client_reads_every_page()
+    public async Task The_agent_list_comes_in_pages_within_the_reply_bound_at_the_hub_and_over_http_and_the_client_reads_every_page()
     {
         await using var relay = await StartAsync();
         // Nine of these fit under the bound, with their ids.
@@ -114,25 +114,38 @@ public sealed class ReplyBytesTests
         }
         var lister = await relay.ConnectAsync("lister");
         await using var wire = await HubWire.ConnectAsync(relay, "wire");
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
 
-        var pages = new List<List<string>> { Ids(await wire.CompleteAsync(HubProtocol.Agents, "")) };
-        while (pages[^1].Count > 0)
-        {
-            pages.Add(Ids(await wire.CompleteAsync(HubProtocol.AgentsAfter, JsonSerializer.Serialize(pages[^1][^1]))));
-        }
+        var hubPages = await PagesAsync(async after => (await wire.CompleteAsync(
+            after is null ? HubProtocol.Agents : HubProtocol.AgentsAfter, after is null ? "" : JsonSerializer.Serialize(after))).GetProperty("result"));
+        var httpPages = await PagesAsync(async after => JsonSerializer.Deserialize<JsonElement>(await http.GetStringAsync(
+            after is null ? "/api/agents" : $"/api/agents?after={Uri.EscapeDataString(after)}")));
         var all = await lister.AgentsAsync();
 
         var expected = names.Append("lister").Append("wire").Order(StringComparer.Ordinal).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(pages.Select(p => p.Count), Is.EqualTo(new[] { 9, 9, 4, 0 }), "pages of nine agents with metadata, then the rest");
-            Assert.That(pages.SelectMany(p => p), Is.EqualTo(expected), "every agent once, by id");
+            foreach (var pages in new[] { hubPages, httpPages })
+            {
+                Assert.That(pages.Select(p => p.Count), Is.EqualTo(new[] { 9, 9, 4, 0 }), "pages of nine agents with metadata, then the rest");
+                Assert.That(pages.SelectMany(p => p), Is.EqualTo(expected), "every agent once, by id");
+            }
             Assert.That(all.Select(a => a.Id), Is.EqualTo(expected), "the client pages on by itself");
             Assert.That(all.Where(a => a.Id.StartsWith("agent", StringComparison.Ordinal)).Select(a => a.Metadata?.GetString()),
                 Is.All.EqualTo(metadata.GetString()));
         });
     }
 
-    private static List<string> Ids(JsonElement completion) =>
-        [.. completion.GetProperty("result").EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
+    /// <summary>Every page of the agent list, each asked for after the last id of the one before, up to the empty one.</summary>
+    private static async Task<List<List<string>>> PagesAsync(Func<string?, Task<JsonElement>> page)
+    {
+        var pages = new List<List<string>> { Ids(await page(null)) };
+        while (pages[^1].Count > 0)
+        {
+            pages.Add(Ids(await page(pages[^1][^1])));
+        }
+        return pages;
+    }
+
+    private static List<string> Ids(JsonElement agents) => [.. agents.EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
 }

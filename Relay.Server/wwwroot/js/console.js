@@ -133,13 +133,21 @@ async function loadHistory() {
 }
 
 // With auth on, /api/agents is for admins: on 401/403 the page stops asking and lives on presence frames.
+// The relay lists its agents in pages, each after the last one's id, until a page is empty.
 async function refreshAgents() {
   if (agentsRefused) return;
   try {
     const token = ui.token.value.trim();
-    const response = await fetch('/api/agents', { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-    if (response.ok) roster.merge(await response.json());
-    agentsRefused = response.status === 401 || response.status === 403;
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    for (let after = null; ;) {
+      const response = await fetch(after === null ? '/api/agents' : `/api/agents?after=${encodeURIComponent(after)}`, { headers });
+      agentsRefused = response.status === 401 || response.status === 403;
+      if (!response.ok) return;
+      const page = await response.json();
+      if (page.length === 0) return;
+      roster.merge(page);
+      after = page[page.length - 1].id;
+    }
   } catch {
     // The live presence frames still keep the list current; the next refresh tries again.
   }
