@@ -3,6 +3,7 @@ using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
+using SignalRelay.Server.Operations;
 
 // Not "...Console": that namespace would hide System.Console from every SignalRelay.Server namespace.
 namespace SignalRelay.Server.WebConsole;
@@ -65,11 +66,7 @@ public static class ConsoleEndpoints
         }
         catch (RelayException ex)
         {
-            if (ex.Error.Code == ErrorCodes.RateLimited)
-            {
-                http.Response.Headers.RetryAfter = "1";
-            }
-            return Results.Json(ex.Error, RelayJsonContext.Default.RelayError, statusCode: StatusFor(ex.Error.Code));
+            return RelayErrorResult.For(http, ex);
         }
     }
 
@@ -79,12 +76,4 @@ public static class ConsoleEndpoints
             : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
                 ? n
                 : throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a non-negative integer.");
-
-    private static int StatusFor(string code) => code switch
-    {
-        ErrorCodes.AuthRequired or ErrorCodes.InvalidToken or ErrorCodes.TokenExpired => StatusCodes.Status401Unauthorized,
-        ErrorCodes.StoreUnavailable => StatusCodes.Status503ServiceUnavailable,
-        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
-        _ => StatusCodes.Status400BadRequest,
-    };
 }

@@ -3,6 +3,7 @@ using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
+using SignalRelay.Server.Operations;
 using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.Identity;
@@ -35,6 +36,13 @@ public sealed class AgentIdentityResolver(
         }
         return Validate(claimed);
     }
+
+    /// <summary>
+    /// Whose read budget an HTTP read that names no agent counts against: the token's agent with auth on; with auth off,
+    /// where names are free, the client's address.
+    /// </summary>
+    public string HttpReader(HttpContext http) =>
+        AuthOn ? UpgradeAgent(http) : ClientAddress.BudgetKey(http.Connection.RemoteIpAddress);
 
     /// <summary>When the token a hub connection was opened with lapses; null with auth off.</summary>
     public DateTimeOffset? HubExpiry(HttpContext http) => AuthOn ? tokens.ExpiresAt(http.User) : null;

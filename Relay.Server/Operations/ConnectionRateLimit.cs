@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -33,7 +31,7 @@ public static class ConnectionRateLimit
                 AutoReplenishment = true,
             };
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => OpensConnection(http)
-                ? RateLimitPartition.GetTokenBucketLimiter(AddressKey(http.Connection.RemoteIpAddress), _ => bucket)
+                ? RateLimitPartition.GetTokenBucketLimiter(ClientAddress.Key(http.Connection.RemoteIpAddress), _ => bucket)
                 : RateLimitPartition.GetNoLimiter(Unlimited));
             o.OnRejected = (context, ct) =>
             {
@@ -61,24 +59,4 @@ public static class ConnectionRateLimit
         http.Request.Path.StartsWithSegments(HubProtocol.Path, out var rest)
             ? rest == "/negotiate" || (http.WebSockets.IsWebSocketRequest && !http.Request.Query.ContainsKey("id"))
             : http.WebSockets.IsWebSocketRequest;
-
-    /// <summary>An IPv4 address, or an IPv6 address's /64: one IPv6 client usually holds a whole /64.</summary>
-    private static string AddressKey(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
 }

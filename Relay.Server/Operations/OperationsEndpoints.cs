@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
+using SignalRelay.Server.Identity;
 
 namespace SignalRelay.Server.Operations;
 
@@ -21,11 +22,25 @@ public static class OperationsEndpoints
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
-        // A page like the hub's agent list: ?after=ID for the next, until one is empty.
-        app.MapGet("/api/agents", (SessionRegistry registry, string? after) =>
-            Results.Json<IReadOnlyList<AgentInfo>>(registry.AgentPage(after), RelayJsonContext.Default.IReadOnlyListAgentInfo))
-            .RequireAuthorization(RelayPolicies.Admin);
+        app.MapGet("/api/agents", Agents).RequireAuthorization(RelayPolicies.Admin);
         return app;
+    }
+
+    /// <summary>
+    /// A page like the hub's agent list (<c>?after=ID</c> for the next, until one is empty), counted against the reader's
+    /// budget as the hub counts it: with auth off, against the client's address, or a fresh name a page would give a
+    /// fresh budget.
+    /// </summary>
+    private static IResult Agents(HttpContext http, AgentIdentityResolver identity, RelayBus bus, string? after)
+    {
+        try
+        {
+            return Results.Json(bus.Agents(identity.HttpReader(http), after), RelayJsonContext.Default.IReadOnlyListAgentInfo);
+        }
+        catch (RelayException ex)
+        {
+            return RelayErrorResult.For(http, ex);
+        }
     }
 
     /// <summary>Refuses new WebSocket and hub connections while draining.</summary>

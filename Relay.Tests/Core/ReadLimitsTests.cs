@@ -86,6 +86,38 @@ public sealed class ReadLimitsTests
     }
 
     [Test]
+    public async Task Listing_agents_over_http_without_auth_counts_against_the_clients_address_which_no_agent_can_name()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:ReadRowsBurst"] = "2",
+            ["Relay:Limits:ReadRowsPerSecond"] = "1",
+        });
+        // Named after the address the HTTP reads come from: its own list must not spend theirs.
+        var namesake = await relay.ConnectAsync("127.0.0.1");
+        await relay.ConnectAsync("a");
+        await relay.ConnectAsync("b");
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var hubListed = await namesake.AgentsAsync();
+        using var first = await http.GetAsync("/api/agents");
+        // A fresh name on the query changes nothing: the address is the reader.
+        using var second = await http.GetAsync("/api/agents?agent=fresh");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(hubListed, Has.Count.EqualTo(3));
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            var page = await first.Content.ReadFromJsonAsync(RelayJsonContext.Default.IReadOnlyListAgentInfo);
+            Assert.That(page!.Select(a => a.Id), Is.EqualTo(new[] { "127.0.0.1", "a", "b" }));
+            Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            var refusal = await second.Content.ReadFromJsonAsync(RelayJsonContext.Default.RelayError);
+            Assert.That(refusal!.Code, Is.EqualTo(ErrorCodes.RateLimited));
+            Assert.That(second.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1)));
+        });
+    }
+
+    [Test]
     [SupportedOSPlatform("linux")]
     public async Task Reads_stuck_on_a_locked_store_hold_one_thread_so_the_relay_still_answers_pings_and_then_every_read()
     {
