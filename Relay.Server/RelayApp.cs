@@ -81,6 +81,7 @@ public static class RelayApp
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<DrainState>();
         services.AddSingleton<AgentRateLimits>();
+        services.AddSingleton<FramePacing>();
         services.AddSingleton<ReplayPlanner>();
         services.AddSingleton<RelayBus>();
         services.AddSingleton<AgentIdentityResolver>();
@@ -99,6 +100,7 @@ public static class RelayApp
         services.AddHostedService<RetentionService>();
         services.AddHostedService<StoreSizeRetention>();
         services.AddHostedService<ShutdownCoordinator>();
+        services.AddHostedService<PacedConnectionsLog>();
         services.AddDeploymentSupport();
 
         services.AddHealthChecks()

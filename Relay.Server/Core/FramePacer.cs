@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Core;
 
@@ -14,15 +13,15 @@ public sealed class FramePacer : IDisposable
     // the time gone by, when a frame finds it empty.
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeSpan _refillEvery;
+    private readonly FramePacing _pacing;
+    private long _countedInRound = -1;
 
-    public FramePacer(LimitOptions limits)
+    internal FramePacer(FramePacing pacing)
     {
-        var options = TokenBucketSettings.PerSecond(
-            limits.FramesPerSecond > 0 ? limits.FramesPerSecond : 2 * limits.MessagesPerSecond,
-            limits.FrameBurst > 0 ? limits.FrameBurst : 2 * limits.Burst,
-            autoReplenishment: false);
+        var options = TokenBucketSettings.PerSecond(pacing.FramesPerSecond, pacing.FrameBurst, autoReplenishment: false);
         _bucket = new TokenBucketRateLimiter(options);
         _refillEvery = options.ReplenishmentPeriod;
+        _pacing = pacing;
     }
 
     /// <summary>Takes one frame's token if the budget holds one now.</summary>
@@ -45,6 +44,7 @@ public sealed class FramePacer : IDisposable
 
     private async ValueTask WaitAsync(CancellationToken ct)
     {
+        _pacing.CountWaiting(ref _countedInRound);
         do
         {
             // Real time, whatever clock the relay runs on: the bucket counts its refills by the stopwatch.

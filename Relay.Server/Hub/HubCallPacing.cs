@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
-using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.Hub;
@@ -10,7 +8,7 @@ namespace SignalRelay.Server.Hub;
 /// once all of a connection's parallel calls wait SignalR reads no more from it. Calls start in the order they came,
 /// waiting or not: a client's sends keep their order only because each starts before the next.
 /// </summary>
-public sealed class HubCallPacing(IOptions<RelayOptions> options) : IHubFilter
+public sealed class HubCallPacing(FramePacing pacing) : IHubFilter
 {
     private sealed class Turns(FramePacer pacer)
     {
@@ -45,7 +43,7 @@ public sealed class HubCallPacing(IOptions<RelayOptions> options) : IHubFilter
 
     public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
-        context.Context.Items[typeof(Turns)] = new Turns(new FramePacer(options.Value.Limits));
+        context.Context.Items[typeof(Turns)] = new Turns(pacing.NewPacer());
         return next(context);
     }
 

@@ -18,7 +18,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 {
     private sealed record Handshake(IRawDialect Dialect, Identification Claim, AgentIdentity Identity);
 
-    private readonly FramePacer _pacer = new(door.Limits);
+    private readonly FramePacer _pacer = door.Pacing.NewPacer();
 
     public async Task RunAsync()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
@@ -75,5 +76,35 @@ public sealed class FramePacingTests
             Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, Frames).Select(i => $"b{i}")));
             Assert.That(sentAt, Is.GreaterThanOrEqualTo(Slowest), "the calls ran at ten a second");
         });
+    }
+
+    [Test]
+    public async Task The_relay_says_every_ten_seconds_how_many_connections_it_paced_counting_each_once()
+    {
+        using var data = new TempDirectory();
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"), new Dictionary<string, string?>
+        {
+            ["Relay__Limits__FramesPerSecond"] = "10",
+            ["Relay__Limits__FrameBurst"] = "10",
+        });
+        await using var flooder = await V03Async(relay.RawDoorUri, "flooder");
+        await using var calm = await V03Async(relay.RawDoorUri, "calm");
+        const string ping = """{"protocol_version":"0.3","message_type":"PING"}""";
+
+        for (var i = 0; i < 2 * Frames; i++)
+        {
+            await flooder.SendAsync(ping);
+        }
+        await calm.SendAsync(ping);
+        await calm.NextOfAsync("message_type", "PONG");
+        for (var i = 0; i < 2 * Frames; i++)
+        {
+            await flooder.NextOfAsync("message_type", "PONG");
+        }
+
+        await Wait.UntilAsync(() => relay.Output.Contains("Paced 1 connection(s) in the last 10 s"),
+            "the relay to report the connection it paced", TimeSpan.FromSeconds(30));
+        Assert.That(Regex.Matches(relay.Output, @"Paced (\d+) connection").Select(m => m.Groups[1].Value), Is.All.EqualTo("1"),
+            "the flooder counted once however many of its frames waited, the calm connection not at all: " + relay.Output);
     }
 }
