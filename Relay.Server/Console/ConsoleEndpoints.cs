@@ -61,7 +61,7 @@ public static class ConsoleEndpoints
                 Limit = NonNegative(limit, nameof(limit)) is { } n ? (int)Math.Min(n, int.MaxValue) : null,
                 SinceSeq = NonNegative(since_seq, nameof(since_seq)),
             };
-            var messages = await bus.HistoryAsync(agent, query, ct);
+            var messages = await bus.HistoryAsync(agent, identity.HttpReader(http), query, ct);
             return Results.Json(messages, RelayJsonContext.Default.IReadOnlyListEnvelope);
         }
         catch (RelayException ex)

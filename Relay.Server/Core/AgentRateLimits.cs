@@ -6,7 +6,8 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// What one agent may ask of the relay per second, shared by every door: messages sent, and rows read (history pages
-/// and agent lists).
+/// and agent lists). Reads over HTTP with auth off count against the client's address instead
+/// (<see cref="Operations.ClientAddress.BudgetKey"/>), which no agent can name.
 /// </summary>
 public sealed class AgentRateLimits : IDisposable
 {

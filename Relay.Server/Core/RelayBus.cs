@@ -47,9 +47,10 @@ public sealed class RelayBus(
     /// <summary>
     /// History as <paramref name="viewer"/> may see it (<see cref="IMessageStore.HistoryAsync"/>). A negative bound is refused
     /// (<c>INVALID_MESSAGE</c>) rather than read as "from the start", whichever door it came through. The page's
-    /// rows, as asked for, count against the viewer's read budget.
+    /// rows, as asked for, count against <paramref name="reader"/>'s read budget: the viewer's own, but over HTTP with
+    /// auth off, where each request may name a viewer anew, the client's (<see cref="Identity.AgentIdentityResolver.HttpReader"/>).
     /// </summary>
-    public Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, HistoryQuery query, CancellationToken ct = default)
+    public Task<IReadOnlyList<Envelope>> HistoryAsync(string viewer, string reader, HistoryQuery query, CancellationToken ct = default)
     {
         try
         {
@@ -59,7 +60,7 @@ public sealed class RelayBus(
                     query.SinceSeq < 0 ? "'since_seq' must not be negative." : "'limit' must not be negative.");
             }
             var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
-            rateLimits.TakeHistory(viewer, limit);
+            rateLimits.TakeHistory(reader, limit);
             return store.HistoryAsync(viewer, query, limit, ct);
         }
         catch (RelayException ex)
@@ -70,14 +71,14 @@ public sealed class RelayBus(
 
     /// <summary>
     /// A page of the agents the relay knows (<see cref="SessionRegistry.AgentPage"/>); each agent listed counts against
-    /// <paramref name="viewer"/>'s read budget.
+    /// <paramref name="reader"/>'s read budget.
     /// </summary>
-    public IReadOnlyList<AgentInfo> Agents(string viewer, string? after)
+    public IReadOnlyList<AgentInfo> Agents(string reader, string? after)
     {
         var page = registry.AgentPage(after);
         if (page.Count > 0)
         {
-            rateLimits.TakeAgentList(viewer, page.Count);
+            rateLimits.TakeAgentList(reader, page.Count);
         }
         return page;
     }

@@ -69,7 +69,7 @@ public sealed class RelayHub(
     public Task<SendAck> Send(SendRequest request) => bus.PublishAsync(Session.AgentId, request, Context.ConnectionAborted);
 
     public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
-        bus.HistoryAsync(Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
+        bus.HistoryAsync(Session.AgentId, Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
 
     /// <summary>The first page of the agents the relay knows, by id (<see cref="AgentsAfter"/> for the next).</summary>
     public IReadOnlyList<AgentInfo> Agents() => bus.Agents(Session.AgentId, after: null);

@@ -53,6 +53,6 @@ public sealed class V03Conversation(RawSession session, ResponseChain responses,
             SinceTime = FrameFields.OptionalTime(frame, "since_timestamp"),
             Limit = FrameFields.OptionalNonNegative(frame, "limit") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
         };
-        responses.AfterPrevious(() => door.Bus.HistoryAsync(session.AgentId, query), V03Frames.History);
+        responses.AfterPrevious(() => door.Bus.HistoryAsync(session.AgentId, session.AgentId, query), V03Frames.History);
     }
 }
