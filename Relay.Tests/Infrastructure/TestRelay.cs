@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using SignalRelay.Client;
 using SignalRelay.Server;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Tests.Infrastructure;
 
@@ -59,11 +60,16 @@ public sealed class TestRelay : IAsyncDisposable
         return new TestRelay(app, path, owned);
     }
 
-    /// <summary>A connected .NET client; disposed with the relay.</summary>
+    /// <summary>
+    /// A connected .NET client whose agent the relay has registered; disposed with the relay. SignalR completes the
+    /// client's start at the handshake, before the hub's <c>OnConnectedAsync</c> has run.
+    /// </summary>
     public async Task<RelayClient> ConnectAsync(string agentId, Func<Task<string?>>? token = null, long? resumeFrom = null)
     {
         var client = CreateClient(agentId, token, resumeFrom);
         await client.ConnectAsync();
+        var registry = Services.GetRequiredService<SessionRegistry>();
+        await Wait.UntilAsync(() => registry.IsOnline(agentId), $"{agentId} is online");
         return client;
     }
 
