@@ -30,6 +30,7 @@ public static class RelayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseHttpRequestPacing();
         app.UseRawSocketWriteCoalescing();
         app.UseWebSockets();
         app.UseRateLimiter();

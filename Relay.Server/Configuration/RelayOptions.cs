@@ -76,7 +76,7 @@ public sealed class LimitOptions
     [Range(1, 1_000_000)] public int Burst { get; set; } = 1000;
 
     /// <summary>
-    /// Frames (raw WebSocket) or calls (hub) one connection may send per second on average. Past its burst the relay
+    /// Frames (raw WebSocket), calls (hub) or HTTP requests one connection may send per second on average. Past its burst the relay
     /// reads the connection's next frame only as this allows: a flood of pings, bad frames or refused messages is
     /// slowed down, not answered at the rate it is sent. 0, the default, takes twice <see cref="MessagesPerSecond"/>.
     /// </summary>

@@ -3,9 +3,9 @@ using System.Threading.RateLimiting;
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// The frames (raw) or calls (hub) one connection may send per second. Past its burst the connection's next frame
+/// The frames (raw), calls (hub) or requests (HTTP) one connection may send per second. Past its burst the connection's next frame
 /// waits, unread, until the budget allows, so a client flooding pings, bad frames or refused messages slows down
-/// instead of taking the relay's CPU from everyone else, and loses nothing. Its caller takes one frame at a time.
+/// instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent callers (an HTTP/2 connection's streams) may share one.
 /// </summary>
 public sealed class FramePacer : IDisposable
 {

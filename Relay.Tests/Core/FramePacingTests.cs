@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using static SignalRelay.Tests.Raw.RawAgents;
@@ -6,7 +8,7 @@ using static SignalRelay.Tests.Raw.RawAgents;
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// Past its burst a connection's frames (raw) or calls (hub) are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
+/// Past its burst a connection's frames (raw), calls (hub) or HTTP requests are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
 /// allows: a flood slows down instead of taking the relay's CPU, nothing it sent is lost or reordered, and other
 /// connections do not wait for it.
 /// </summary>
@@ -75,6 +77,42 @@ public sealed class FramePacingTests
             Assert.That(acks.Select(a => a.Seq), Is.Ordered.Ascending, "each call started after the one before it");
             Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, Frames).Select(i => $"b{i}")));
             Assert.That(sentAt, Is.GreaterThanOrEqualTo(Slowest), "the calls ran at ten a second");
+        });
+    }
+
+    [Test]
+    public async Task Http_requests_on_one_connection_past_its_burst_wait_their_turn_while_other_connections_are_answered()
+    {
+        await using var relay = await StartAsync();
+        using var oneConnection = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 })
+        {
+            BaseAddress = relay.BaseUri,
+            Timeout = Wait.Default,
+        };
+        using var other = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+        var clock = Stopwatch.StartNew();
+
+        var statuses = new ConcurrentQueue<HttpStatusCode>();
+        var flood = Task.Run(async () =>
+        {
+            for (var i = 0; i < Frames; i++)
+            {
+                using var response = await oneConnection.GetAsync("/healthz");
+                statuses.Enqueue(response.StatusCode);
+            }
+            return clock.Elapsed;
+        });
+        await Wait.UntilAsync(() => statuses.Count > 12, "the flood to pass its burst");
+        using var otherAnswer = await other.GetAsync("/healthz");
+        var otherAnsweredAt = clock.Elapsed;
+        var floodEndedAt = await flood.WaitAsync(Wait.Default);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(statuses, Is.All.EqualTo(HttpStatusCode.OK), "paced, not refused");
+            Assert.That(floodEndedAt, Is.GreaterThanOrEqualTo(Slowest), "the requests ran at ten a second");
+            Assert.That(otherAnswer.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(otherAnsweredAt, Is.LessThan(floodEndedAt), "another connection is answered while the flood waits");
         });
     }
 
