@@ -28,6 +28,13 @@ public sealed class AgentRateLimits : IDisposable
     public void TakeHistory(string agent, int rows) =>
         Take(_readRows, agent, rows, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");
 
+    /// <summary>
+    /// Counts a page of replayed messages against the agent's read budget, and waits for the budget when it is spent
+    /// rather than refuse: what an agent missed is never withheld, only slowed. A replay of at most the burst, what
+    /// one reconnect after a quiet spell asks, does not wait.
+    /// </summary>
+    public ValueTask TakeReplayAsync(string agent, int rows, CancellationToken ct) => _readRows.TakeAsync(agent, rows, ct);
+
     /// <summary>Throws <c>RATE_LIMITED</c> when a list of <paramref name="agents"/> would exceed the agent's read budget.</summary>
     public void TakeAgentList(string agent, int agents) => Take(_readRows, agent, agents, "Agents listed too often; slow down and ask again.");
 

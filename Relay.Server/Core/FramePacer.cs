@@ -45,12 +45,7 @@ public sealed class FramePacer : IDisposable
     private async ValueTask WaitAsync(CancellationToken ct)
     {
         _pacing.CountWaiting(ref _countedInRound);
-        do
-        {
-            // Real time, whatever clock the relay runs on: the bucket counts its refills by the stopwatch.
-            await Task.Delay(_refillEvery, ct);
-        }
-        while (!TryTake());
+        await TokenBucketSettings.WaitForRefillAsync(TryTake, _refillEvery, ct);
     }
 
     public void Dispose() => _bucket.Dispose();

@@ -7,11 +7,13 @@ public sealed class PerAgentTokenBucket : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly int _burst;
+    private readonly TimeSpan _refillEvery;
 
     public PerAgentTokenBucket(int perSecond, int burst)
     {
         _burst = burst;
         var bucket = TokenBucketSettings.PerSecond(perSecond, burst, autoReplenishment: true);
+        _refillEvery = bucket.ReplenishmentPeriod;
         // One factory for every partition: the partitioner runs on every message, and building the
         // partition from a shared delegate keeps that call free of allocations.
         Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);
@@ -27,6 +29,10 @@ public sealed class PerAgentTokenBucket : IDisposable
         using var lease = _limiter.AttemptAcquire(agent, Math.Min(tokens, _burst));
         return lease.IsAcquired;
     }
+
+    /// <summary>Takes <paramref name="tokens"/> as <see cref="TryTake"/> does, waiting for refills until the agent's bucket holds them.</summary>
+    public ValueTask TakeAsync(string agent, int tokens, CancellationToken ct) =>
+        TryTake(agent, tokens) ? ValueTask.CompletedTask : TokenBucketSettings.WaitForRefillAsync(() => TryTake(agent, tokens), _refillEvery, ct);
 
     public void Dispose() => _limiter.Dispose();
 }

@@ -11,7 +11,7 @@ namespace SignalRelay.Server.Core;
 /// cursor then moves to the head of the bus at registration, even when none of that was for it: a new
 /// agent that reconnects must not be sent the broadcasts from before it existed.
 /// </summary>
-public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> options)
+public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options)
 {
     private const int PageSize = 256;
 
@@ -81,6 +81,8 @@ public sealed class ReplayPlanner(IMessageStore store, IOptions<RelayOptions> op
             {
                 yield break;
             }
+            // Charged once read, so a short page costs what it holds; past the budget the page waits for it.
+            await rateLimits.TakeReplayAsync(range.Agent, page.Count, ct);
             foreach (var envelope in page)
             {
                 yield return new EnvelopeOut(envelope);

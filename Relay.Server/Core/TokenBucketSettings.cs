@@ -20,4 +20,17 @@ public static class TokenBucketSettings
             AutoReplenishment = autoReplenishment,
         };
     }
+
+    /// <summary>
+    /// Waits a refill <paramref name="period"/> at a time until <paramref name="tryTake"/> succeeds. Real time, whatever
+    /// clock the relay runs on: the buckets count their refills by the stopwatch.
+    /// </summary>
+    public static async ValueTask WaitForRefillAsync(Func<bool> tryTake, TimeSpan period, CancellationToken ct)
+    {
+        do
+        {
+            await Task.Delay(period, ct);
+        }
+        while (!tryTake());
+    }
 }

@@ -119,6 +119,39 @@ public sealed class ReadLimitsTests
     }
 
     [Test]
+    public async Task A_replay_past_the_agents_read_budget_is_slowed_to_it_and_still_brings_every_message_in_order()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:ReadRowsBurst"] = "100",
+            ["Relay:Limits:ReadRowsPerSecond"] = "100",
+        });
+        await using var sender = await V03Async(relay, "sender");
+        const int messages = 600;
+        for (var i = 0; i < messages; i++)
+        {
+            await sender.SendAsync(Message("sender", $"m{i}", "missed"));
+        }
+        var sent = new List<long>();
+        for (var i = 0; i < messages; i++)
+        {
+            sent.Add((await sender.NextOfAsync("message_type", "ACK")).GetProperty("seq").GetInt64());
+        }
+
+        // Replay pages hold 256 messages; past the burst each costs the whole burst, a second of refill.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var late = await relay.ConnectAsync("late", resumeFrom: 0);
+        var replayed = await Wait.NextAsync(late.Messages, messages);
+        var replayedIn = clock.Elapsed;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(sent), "every message, once, in order");
+            Assert.That(replayedIn, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.5)), "the second and third pages waited for the budget");
+        });
+    }
+
+    [Test]
     [SupportedOSPlatform("linux")]
     public async Task Reads_stuck_on_a_locked_store_hold_one_thread_so_the_relay_still_answers_pings_and_then_every_read()
     {
