@@ -29,9 +29,9 @@ public sealed class AgentRateLimits : IDisposable
         Take(_readRows, agent, rows, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");
 
     /// <summary>
-    /// Counts a page of replayed messages against the agent's read budget, and waits for the budget when it is spent
-    /// rather than refuse: what an agent missed is never withheld, only slowed. A replay of at most the burst, what
-    /// one reconnect after a quiet spell asks, does not wait.
+    /// Counts replayed messages the agent had already (a resume point below its cursor) against its read budget, and
+    /// waits for the budget when it is spent rather than refuse: what the client asks to see again is slowed, never
+    /// withheld. What the agent missed is not counted.
     /// </summary>
     public ValueTask TakeReplayAsync(string agent, int rows, CancellationToken ct) => _readRows.TakeAsync(agent, rows, ct);
 

@@ -5,5 +5,12 @@ namespace SignalRelay.Server.Core;
 /// <summary>
 /// The result of registering a session: who else is online, and the range of stored messages the agent
 /// has to be replayed before live traffic (everything after <see cref="Range"/>.UpTo arrives live).
+/// <see cref="Owed"/> is the range the relay's own record says the agent has not had: a client's resume point below
+/// it asks for messages again, and those count as reads (<see cref="ReplayPlanner"/>).
 /// </summary>
-public sealed record Registration(IReadOnlyList<PresenceEvent> OthersOnline, BacklogRange Range, bool Resumed);
+public sealed record Registration(IReadOnlyList<PresenceEvent> OthersOnline, BacklogRange Range, bool Resumed, BacklogRange Owed)
+{
+    /// <summary>Whether the agent had <paramref name="envelope"/> by the relay's record, so replaying it is a read.</summary>
+    public bool IsReread(Envelope envelope) =>
+        envelope.Seq <= (envelope.To is null ? Owed.BroadcastsAfter : Owed.DirectsAfter);
+}

@@ -81,8 +81,10 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             {
                 yield break;
             }
-            // Charged once read, so a short page costs what it holds; past the budget the page waits for it.
-            await rateLimits.TakeReplayAsync(range.Agent, page.Count, ct);
+            if (CountRereads(registration, page) is > 0 and var rereads)
+            {
+                await rateLimits.TakeReplayAsync(range.Agent, rereads, ct);
+            }
             foreach (var envelope in page)
             {
                 yield return new EnvelopeOut(envelope);
@@ -98,5 +100,18 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
                 BroadcastsAfter = Math.Max(range.BroadcastsAfter, last),
             };
         }
+    }
+
+    private static int CountRereads(Registration registration, IReadOnlyList<Envelope> page)
+    {
+        var rereads = 0;
+        foreach (var envelope in page)
+        {
+            if (registration.IsReread(envelope))
+            {
+                rereads++;
+            }
+        }
+        return rereads;
     }
 }

@@ -90,13 +90,13 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             }
 
             // A brand-new agent gets the directs that waited for it, and broadcasts from now on.
-            if (!state.HasConnectedBefore && resumeFrom is null)
+            var broadcastsFloor = state.HasConnectedBefore ? state.BroadcastsFloor : _lastDispatchedSeq;
+            if (resumeFrom is null)
             {
-                state.BroadcastsFloor = _lastDispatchedSeq;
+                state.BroadcastsFloor = broadcastsFloor;
             }
-            var range = resumeFrom is { } resume
-                ? new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq)
-                : new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, state.BroadcastsFloor), _lastDispatchedSeq);
+            var owed = new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, broadcastsFloor), _lastDispatchedSeq);
+            var range = resumeFrom is { } resume ? new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq) : owed;
 
             state.Session = session;
             session.RegistrationStamp = ++_stamp;
@@ -120,7 +120,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 }
             }
             QueuePresence(state, PresenceStatus.Online);
-            return new Registration(others, range, resumed);
+            return new Registration(others, range, resumed, owed);
         }
     }
 

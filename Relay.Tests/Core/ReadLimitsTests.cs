@@ -119,26 +119,18 @@ public sealed class ReadLimitsTests
     }
 
     [Test]
-    public async Task A_replay_past_the_agents_read_budget_is_slowed_to_it_and_still_brings_every_message_in_order()
+    public async Task A_replay_of_messages_the_agent_had_is_slowed_to_its_read_budget_and_still_brings_every_one_in_order()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
             ["Relay:Limits:ReadRowsBurst"] = "100",
             ["Relay:Limits:ReadRowsPerSecond"] = "100",
         });
-        await using var sender = await V03Async(relay, "sender");
         const int messages = 600;
-        for (var i = 0; i < messages; i++)
-        {
-            await sender.SendAsync(Message("sender", $"m{i}", "missed"));
-        }
-        var sent = new List<long>();
-        for (var i = 0; i < messages; i++)
-        {
-            sent.Add((await sender.NextOfAsync("message_type", "ACK")).GetProperty("seq").GetInt64());
-        }
+        var sent = await SendAsync(relay, messages);
 
-        // Replay pages hold 256 messages; past the burst each costs the whole burst, a second of refill.
+        // Resuming from 0 asks for every message again. Replay pages hold 256; past the burst each costs the whole
+        // burst, a second of refill.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var late = await relay.ConnectAsync("late", resumeFrom: 0);
         var replayed = await Wait.NextAsync(late.Messages, messages);
@@ -149,6 +141,51 @@ public sealed class ReadLimitsTests
             Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(sent), "every message, once, in order");
             Assert.That(replayedIn, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.5)), "the second and third pages waited for the budget");
         });
+    }
+
+    [Test]
+    public async Task What_an_agent_missed_is_replayed_without_counting_against_its_read_budget()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:ReadRowsBurst"] = "100",
+            ["Relay:Limits:ReadRowsPerSecond"] = "1",
+        });
+        await (await V03Async(relay, "away")).DisposeAsync();
+        await UntilOnlineAsync(relay, "away", online: false);
+        const int messages = 600;
+        var sent = await SendAsync(relay, messages);
+
+        await using var away = await V03Async(relay, "away");
+        var replayed = new List<long>();
+        for (var i = 0; i < messages; i++)
+        {
+            replayed.Add((await away.NextV03MessageAsync()).GetProperty("seq").GetInt64());
+        }
+        await away.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","sender":"away","limit":100}""");
+        var history = await ReplyAsync(away);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(replayed, Is.EqualTo(sent), "every missed message, once, in order");
+            Assert.That(history.Str("message_type"), Is.EqualTo("HISTORY_RESPONSE"), "the whole budget is left: " + history);
+        });
+    }
+
+    /// <summary>Broadcasts <paramref name="messages"/> from a v0.3 agent, and returns their seqs once all are ACKed.</summary>
+    private static async Task<List<long>> SendAsync(TestRelay relay, int messages)
+    {
+        await using var sender = await V03Async(relay, "sender");
+        for (var i = 0; i < messages; i++)
+        {
+            await sender.SendAsync(Message("sender", $"m{i}", "missed"));
+        }
+        var sent = new List<long>();
+        for (var i = 0; i < messages; i++)
+        {
+            sent.Add((await sender.NextOfAsync("message_type", "ACK")).GetProperty("seq").GetInt64());
+        }
+        return sent;
     }
 
     [Test]

@@ -160,8 +160,10 @@ public sealed class DeliveryConfirmationTests
         var head = (await sender.BroadcastAsync(Json.Of("also before"), "old-2")).Seq;
         var planner = relay.Services.GetRequiredService<ReplayPlanner>();
 
-        var withDirect = await planner.PlanAsync(new Registration([], new BacklogRange("newbie", 0, head, head), false)).FirstAsync();
-        var without = await planner.PlanAsync(new Registration([], new BacklogRange("nobody", 0, head, head), false)).FirstAsync();
+        var newbie = new BacklogRange("newbie", 0, head, head);
+        var nobody = new BacklogRange("nobody", 0, head, head);
+        var withDirect = await planner.PlanAsync(new Registration([], newbie, false, newbie)).FirstAsync();
+        var without = await planner.PlanAsync(new Registration([], nobody, false, nobody)).FirstAsync();
         Assert.Multiple(() =>
         {
             Assert.That(withDirect, Is.EqualTo(new CaughtUpOut(direct.Seq - 1)), "before anything is written, so an early break keeps it");
