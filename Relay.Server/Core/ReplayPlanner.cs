@@ -9,7 +9,8 @@ namespace SignalRelay.Server.Core;
 /// What a newly registered session is sent before live traffic: the presence of everyone online,
 /// a notice when retention or the replay cap cost it messages, then what it missed, oldest first. Its
 /// cursor then moves to the head of the bus at registration, even when none of that was for it: a new
-/// agent that reconnects must not be sent the broadcasts from before it existed.
+/// agent that reconnects must not be sent the broadcasts from before it existed. Messages a resume point makes it send
+/// again count against the agent's read budget (<see cref="AgentRateLimits.TakeReplayAsync"/>).
 /// </summary>
 public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options)
 {

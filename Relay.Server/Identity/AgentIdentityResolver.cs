@@ -38,8 +38,8 @@ public sealed class AgentIdentityResolver(
     }
 
     /// <summary>
-    /// Whose read budget an HTTP read that names no agent counts against: the token's agent with auth on; with auth off,
-    /// where names are free, the client's address.
+    /// Whose read budget an HTTP read counts against: the token's agent with auth on; with auth off, where any request
+    /// may name any agent, the client's address.
     /// </summary>
     public string HttpReader(HttpContext http) =>
         AuthOn ? UpgradeAgent(http) : ClientAddress.BudgetKey(http.Connection.RemoteIpAddress);
