@@ -82,7 +82,7 @@ public sealed class LimitOptions
     /// </summary>
     [Range(0, 10_000_000)] public int FramesPerSecond { get; set; }
 
-    /// <summary>Frames or calls one connection may send at once. 0, the default, takes twice <see cref="Burst"/>.</summary>
+    /// <summary>Frames, calls or HTTP requests one connection may send at once. 0, the default, takes twice <see cref="Burst"/>.</summary>
     [Range(0, 10_000_000)] public int FrameBurst { get; set; }
 
     /// <summary>

@@ -7,10 +7,11 @@ namespace SignalRelay.Server.Core;
 /// waits, unread, until the budget allows, so a client flooding pings, bad frames or refused messages slows down
 /// instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent callers (an HTTP/2 connection's streams) may share one.
 /// </summary>
-public sealed class FramePacer : IDisposable
+public sealed class FramePacer
 {
     // No timer refills the bucket: 10,000 idle connections would cost 100,000 timer ticks a second. It is refilled by
-    // the time gone by, when a frame finds it empty.
+    // the time gone by, when a frame finds it empty. Without a timer or a queue the bucket holds nothing to release, so
+    // it is never disposed: a connection's receive loop may still ask it after the connection has closed.
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeSpan _refillEvery;
     private readonly FramePacing _pacing;
@@ -47,6 +48,4 @@ public sealed class FramePacer : IDisposable
         _pacing.CountWaiting(ref _countedInRound);
         await TokenBucketSettings.WaitForRefillAsync(TryTake, _refillEvery, ct);
     }
-
-    public void Dispose() => _bucket.Dispose();
 }

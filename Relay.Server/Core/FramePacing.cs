@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using SignalRelay.Server.Configuration;
 
@@ -23,6 +24,31 @@ public sealed class FramePacing
     public int FrameBurst { get; }
 
     public FramePacer NewPacer() => new(this);
+
+    /// <summary>
+    /// The pacer of the connection <paramref name="http"/> came on, made by its first request, so its HTTP requests and,
+    /// once upgraded, its WebSocket frames share one budget. A server that keeps no items per connection gets a pacer
+    /// per request.
+    /// </summary>
+    public FramePacer OfConnection(HttpContext http)
+    {
+        var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (items is null)
+        {
+            return NewPacer();
+        }
+        // HTTP/2 runs a connection's streams side by side.
+        lock (items)
+        {
+            if (items.TryGetValue(typeof(FramePacer), out var existing))
+            {
+                return (FramePacer)existing!;
+            }
+            var pacer = NewPacer();
+            items[typeof(FramePacer)] = pacer;
+            return pacer;
+        }
+    }
 
     /// <summary>Counts a connection once per round, however many of its frames wait in it.</summary>
     internal void CountWaiting(ref long connectionsRound)

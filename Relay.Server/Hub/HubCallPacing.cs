@@ -47,17 +47,5 @@ public sealed class HubCallPacing(FramePacing pacing) : IHubFilter
         return next(context);
     }
 
-    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
-    {
-        try
-        {
-            await next(context, exception);
-        }
-        finally
-        {
-            TurnsOf(context.Context).Pacer.Dispose();
-        }
-    }
-
     private static Turns TurnsOf(HubCallerContext context) => (Turns)context.Items[typeof(Turns)]!;
 }

@@ -18,17 +18,15 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 {
     private sealed record Handshake(IRawDialect Dialect, Identification Claim, AgentIdentity Identity);
 
-    private readonly FramePacer _pacer = door.Pacing.NewPacer();
+    // The upgrade request's: one budget for everything the connection sends.
+    private readonly FramePacer _pacer = door.Pacing.OfConnection(http);
 
     public async Task RunAsync()
     {
         using var reader = new FrameReader(socket, door.Limits.MaxFrameBytes);
-        using (_pacer)
+        if (await HandshakeAsync(reader) is { } handshake)
         {
-            if (await HandshakeAsync(reader) is { } handshake)
-            {
-                await RunSessionAsync(reader, handshake);
-            }
+            await RunSessionAsync(reader, handshake);
         }
     }
 
