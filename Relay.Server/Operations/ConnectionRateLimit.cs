@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Configuration;
@@ -53,10 +55,17 @@ public static class ConnectionRateLimit
     /// <summary>
     /// A raw door's upgrade, a hub negotiation (how Server-Sent Events and long-polling connections begin, and most
     /// WebSocket ones), or a hub upgrade that skipped negotiating. The hub's other requests carry the <c>id</c> of a
-    /// connection negotiated, and counted, already.
+    /// connection negotiated, and counted, already. The endpoint, not the path, says what a request is: routing also
+    /// takes the negotiation's path with a trailing slash.
     /// </summary>
-    private static bool OpensConnection(HttpContext http) =>
-        http.Request.Path.StartsWithSegments(HubProtocol.Path, out var rest)
-            ? rest == "/negotiate" || (http.WebSockets.IsWebSocketRequest && !http.Request.Query.ContainsKey("id"))
-            : http.WebSockets.IsWebSocketRequest;
+    private static bool OpensConnection(HttpContext http)
+    {
+        var metadata = http.GetEndpoint()?.Metadata;
+        if (metadata?.GetMetadata<NegotiateMetadata>() is not null)
+        {
+            return true;
+        }
+        var joinsNegotiatedHubConnection = metadata?.GetMetadata<HubMetadata>() is not null && http.Request.Query.ContainsKey("id");
+        return http.WebSockets.IsWebSocketRequest && !joinsNegotiatedHubConnection;
+    }
 }

@@ -62,24 +62,63 @@ public sealed class ConnectionRateTests
             Assert.That(ack.GetProperty("id").GetString(), Is.EqualTo($"m{i}"));
         }
 
-        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
-        HttpResponseMessage? refused = null;
-        for (var attempt = 0; attempt < 10 && refused is null; attempt++)
+        var refused = await FirstRefusedNegotiationAsync(relay, "/negotiate");
+
+        Assert.That(refused, Does.Contain(ErrorCodes.RateLimited));
+    }
+
+    [TestCase("/negotiate/")]
+    [TestCase("/NEGOTIATE")]
+    public async Task Every_spelling_of_the_negotiation_routing_takes_counts_as_a_new_connection(string negotiate)
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
         {
-            var negotiation = await http.PostAsync($"{HubProtocol.Path}/negotiate?negotiateVersion=1&agent=mallory{attempt}", null);
+            ["Relay:Limits:NewConnectionBurstPerAddress"] = "2",
+            ["Relay:Limits:NewConnectionsPerSecondPerAddress"] = "1",
+        });
+
+        Assert.That(await FirstRefusedNegotiationAsync(relay, negotiate), Does.Contain(ErrorCodes.RateLimited));
+    }
+
+    [Test]
+    public async Task A_negotiated_hub_websocket_counts_once()
+    {
+        JsEnvironment.RequireNodePackages();
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:NewConnectionBurstPerAddress"] = "2",
+            ["Relay:Limits:NewConnectionsPerSecondPerAddress"] = "1",
+        });
+        await using var js = JsAgent.Start(relay, "js-agent", "WebSockets");
+        await js.NextEventAsync("connected");
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        using var negotiation = await http.PostAsync($"{HubProtocol.Path}/negotiate?negotiateVersion=1&agent=bob", null);
+
+        Assert.That(negotiation.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the JS agent's negotiation and upgrade took both tokens");
+    }
+
+    /// <summary>
+    /// Negotiates hub connections at <paramref name="negotiate"/> until one is refused, and returns the refusal's
+    /// body; every accepted one must really have negotiated. A refill can land between two requests, hence the few
+    /// attempts.
+    /// </summary>
+    private static async Task<string> FirstRefusedNegotiationAsync(TestRelay relay, string negotiate)
+    {
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var negotiation = await http.PostAsync(
+                $"{HubProtocol.Path}{negotiate}?negotiateVersion=1&agent=mallory{attempt}", null);
+            var body = await negotiation.Content.ReadAsStringAsync();
             if (negotiation.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                refused = negotiation;
-                continue;
+                return body;
             }
-            negotiation.Dispose();
+            Assert.That(body, Does.Contain("connectionToken"), $"{negotiate} answered {negotiation.StatusCode}");
         }
-
-        Assert.That(refused, Is.Not.Null, "ten negotiations in a row were accepted");
-        using (refused)
-        {
-            Assert.That(await refused!.Content.ReadAsStringAsync(), Does.Contain(ErrorCodes.RateLimited));
-        }
+        Assert.Fail($"Ten negotiations at {negotiate} in a row were accepted.");
+        return "";
     }
 
     /// <summary>
