@@ -38,7 +38,7 @@ public static class RelayApp
         app.UseRelayAuth();
         app.MapRawSockets();
         app.MapOperations();
-        app.MapHub<RelayHub>(HubProtocol.Path);
+        app.MapPacedHub<RelayHub>(HubProtocol.Path);
         app.MapConsole();
         return app;
     }
@@ -115,7 +115,6 @@ public static class RelayApp
                 // invocations start in arrival order and Send queues its message before its first real await.
                 o.MaximumParallelInvocationsPerClient = 16;
                 o.AddFilter<RelayHubFilter>();
-                o.AddFilter<HubCallPacing>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
         services.AddOptions<HubOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>

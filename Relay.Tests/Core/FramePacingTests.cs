@@ -3,12 +3,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRelay.Server.Core;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// Past its burst a connection's frames (raw), calls (hub) or HTTP requests are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
+/// Past its burst a connection's frames (raw), messages (hub) or HTTP requests are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
 /// allows: a flood slows down instead of taking the relay's CPU, nothing it sent is lost or reordered, and other
 /// connections do not wait for it.
 /// </summary>
@@ -78,6 +80,43 @@ public sealed class FramePacingTests
             Assert.That(received.Select(e => e.Id), Is.EqualTo(Enumerable.Range(0, Frames).Select(i => $"b{i}")));
             Assert.That(sentAt, Is.GreaterThanOrEqualTo(Slowest), "the calls ran at ten a second");
         });
+    }
+
+    [Test]
+    public async Task Every_hub_message_counts_so_a_call_behind_a_frame_of_pings_and_stray_stream_items_waits_for_them()
+    {
+        await using var relay = await StartAsync();
+        await using var wire = await HubWire.ConnectAsync(relay, "flooder");
+        var clock = Stopwatch.StartNew();
+
+        // With the handshake and the call, the call is the connection's forty-first message.
+        await wire.SendFrameAsync([
+            .. Enumerable.Repeat("""{"type":6}""", Frames / 2),
+            .. Enumerable.Repeat("""{"type":2,"invocationId":"no-such-stream","item":1}""", Frames / 2 - 1),
+        ]);
+        var error = await wire.InvokeAsync("Heartbeat", "");
+        var answeredAt = clock.Elapsed;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error, Is.Null);
+            Assert.That(answeredAt, Is.GreaterThanOrEqualTo(Slowest), "the pings and stream items were paid for first");
+        });
+    }
+
+    [Test]
+    public async Task A_hub_connection_that_closes_while_it_waits_for_its_budget_is_let_go_at_once()
+    {
+        await using var relay = await StartAsync();
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        var wire = await HubWire.ConnectAsync(relay, "flooder");
+        await Wait.UntilAsync(() => registry.IsOnline("flooder"), "flooder is online");
+
+        // A hundred seconds of budget.
+        await wire.SendFrameAsync(Enumerable.Repeat("""{"type":6}""", 1000));
+        await wire.DisposeAsync();
+
+        await Wait.UntilAsync(() => !registry.IsOnline("flooder"), "the relay to let the closed connection go", TimeSpan.FromSeconds(5));
     }
 
     [Test]

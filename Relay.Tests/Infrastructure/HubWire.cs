@@ -55,6 +55,11 @@ public sealed class HubWire : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="messages"/> (JSON text each) in one WebSocket frame.</summary>
+    public Task SendFrameAsync(IEnumerable<string> messages) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(string.Concat(messages.Select(m => m + Separator))),
+            WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
     public static Task SendHandshakeAsync(ClientWebSocket socket) =>
         socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"protocol":"json","version":1}{{Separator}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
 

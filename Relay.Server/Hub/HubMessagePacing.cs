@@ -1,0 +1,45 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using SignalRelay.Server.Core;
+
+namespace SignalRelay.Server.Hub;
+
+/// <summary>
+/// Maps the hub as <c>MapHub</c> does, with every connection's input paced (<see cref="PacedHubInput"/>). A hub filter
+/// sees only calls; pings, stream items and the rest reach SignalR unpaced, and a client packing thousands of them
+/// into each WebSocket frame kept a core busy.
+/// </summary>
+public static class HubMessagePacing
+{
+    public static IEndpointConventionBuilder MapPacedHub<THub>(this IEndpointRouteBuilder endpoints, string pattern)
+        where THub : Microsoft.AspNetCore.SignalR.Hub
+    {
+        var pacing = endpoints.ServiceProvider.GetRequiredService<FramePacing>();
+        var hub = endpoints.MapConnections(pattern, connections => connections
+            .Use(next => connection =>
+            {
+                // A WebSocket's upgrade request shares its TCP connection's pacer; the other transports get one each.
+                var http = connection.GetHttpContext();
+                var pacer = http is null ? pacing.NewPacer() : pacing.OfConnection(http);
+                var input = new PacedHubInput(connection.Transport.Input, pacer, connection.ConnectionClosed);
+                connection.Transport = new DuplexPipe(input, connection.Transport.Output);
+                return next(connection);
+            })
+            .UseHub<THub>());
+        // What MapHub adds: the hub's attributes (its [Authorize]) and the metadata that names the hub.
+        var attributes = typeof(THub).GetCustomAttributes(inherit: true);
+        hub.Add(endpoint =>
+        {
+            foreach (var attribute in attributes)
+            {
+                endpoint.Metadata.Add(attribute);
+            }
+            endpoint.Metadata.Add(new HubMetadata(typeof(THub)));
+        });
+        return hub;
+    }
+
+    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+}
