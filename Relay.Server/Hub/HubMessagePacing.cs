@@ -7,9 +7,9 @@ using SignalRelay.Server.Core;
 namespace SignalRelay.Server.Hub;
 
 /// <summary>
-/// Maps the hub as <c>MapHub</c> does, with every connection's input paced (<see cref="PacedHubInput"/>). A hub filter
-/// sees only calls; pings, stream items and the rest reach SignalR unpaced, and a client packing thousands of them
-/// into each WebSocket frame kept a core busy.
+/// Maps the hub as <c>MapHub</c> does, with every connection's input paced (<see cref="PacedHubInput"/>). Pacing in a
+/// hub filter would see only calls: pings, stream items and the rest pass no filter, and a client can pack thousands
+/// of them into each WebSocket frame.
 /// </summary>
 public static class HubMessagePacing
 {
