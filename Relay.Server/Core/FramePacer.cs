@@ -3,9 +3,10 @@ using System.Threading.RateLimiting;
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// The frames (raw), calls (hub) or requests (HTTP) one connection may send per second. Past its burst the connection's next frame
-/// waits, unread, until the budget allows, so a client flooding pings, bad frames or refused messages slows down
-/// instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent callers (an HTTP/2 connection's streams) may share one.
+/// The WebSocket frames, hub messages or HTTP requests one connection may send per second. Past its burst the
+/// connection's next frame waits, unread, until the budget allows, so a client flooding pings, bad frames or refused
+/// messages slows down instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent callers (an
+/// HTTP/2 connection's streams) may share one.
 /// </summary>
 public sealed class FramePacer
 {
@@ -16,6 +17,7 @@ public sealed class FramePacer
     private readonly TimeSpan _refillEvery;
     private readonly FramePacing _pacing;
     private long _countedInRound = -1;
+    private long _prepaid;
 
     internal FramePacer(FramePacing pacing)
     {
@@ -42,6 +44,36 @@ public sealed class FramePacer
 
     /// <summary>Completes at once while the connection is within its budget, otherwise once a refill covers the frame.</summary>
     public ValueTask TakeAsync(CancellationToken ct) => TryTake() ? ValueTask.CompletedTask : WaitAsync(ct);
+
+    /// <summary><see cref="TakeAsync(CancellationToken)"/> for <paramref name="frames"/> frames, one after another.</summary>
+    public async ValueTask TakeAsync(int frames, CancellationToken ct)
+    {
+        for (var i = 0; i < frames; i++)
+        {
+            await TakeAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Records WebSocket frames paid for, each of which may carry one hub message without that message paying again
+    /// (<see cref="TryTakePrepaid"/>): a hub connection pays once per frame or per message, whichever it sends more of.
+    /// </summary>
+    public void Prepay(int frames) => Interlocked.Add(ref _prepaid, frames);
+
+    public bool TryTakePrepaid()
+    {
+        var left = Volatile.Read(ref _prepaid);
+        while (left > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _prepaid, left - 1, left);
+            if (seen == left)
+            {
+                return true;
+            }
+            left = seen;
+        }
+        return false;
+    }
 
     private async ValueTask WaitAsync(CancellationToken ct)
     {

@@ -8,7 +8,9 @@ namespace SignalRelay.Server.Hub;
 /// A hub connection's input, paced by its <see cref="FramePacer"/> one hub message at a time, whatever the message:
 /// a call, a stream item, a ping, a cancellation. Each JSON hub message ends in the record separator, which JSON text
 /// cannot hold unescaped, so the separators in what arrives are the messages. A read is handed to SignalR only once
-/// the messages it brings are paid for: a client past its budget is left unread.
+/// the messages it brings are paid for: a client past its budget is left unread. Over a WebSocket each message first
+/// uses a frame the client paid for already (<see cref="FramePacer.TryTakePrepaid"/>), so a call in a frame of its own
+/// costs one, not two.
 /// </summary>
 public sealed class PacedHubInput(PipeReader inner, FramePacer pacer, CancellationToken connectionClosed) : PipeReader
 {
@@ -28,7 +30,10 @@ public sealed class PacedHubInput(PipeReader inner, FramePacer pacer, Cancellati
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionClosed);
             while (_unpaid > 0)
             {
-                await pacer.TakeAsync(either.Token);
+                if (!pacer.TryTakePrepaid())
+                {
+                    await pacer.TakeAsync(either.Token);
+                }
                 _unpaid--;
             }
         }
@@ -77,7 +82,7 @@ public sealed class PacedHubInput(PipeReader inner, FramePacer pacer, Cancellati
 
     private bool TryPay()
     {
-        while (_unpaid > 0 && pacer.TryTake())
+        while (_unpaid > 0 && (pacer.TryTakePrepaid() || pacer.TryTake()))
         {
             _unpaid--;
         }

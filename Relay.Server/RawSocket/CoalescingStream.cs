@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 
 namespace SignalRelay.Server.RawSocket;
 
@@ -7,8 +6,7 @@ namespace SignalRelay.Server.RawSocket;
 /// An upgraded connection's stream that can gather writes. Kestrel flushes every write to an upgraded stream
 /// as its own send, so a session writer with many frames ready holds its writes and releases them as one:
 /// one flush and one kernel send instead of one per frame. Writes made while nothing is held (the WebSocket's
-/// own pings, pongs and close frames between batches) go straight through. What the client sends passes
-/// through to the WebSocket as it is, and past <see cref="Pongs"/> on the way, so the session sees its pongs.
+/// own pings, pongs and close frames between batches) go straight through. Reads pass straight through.
 /// </summary>
 public sealed class CoalescingStream(Stream inner) : Stream
 {
@@ -20,9 +18,6 @@ public sealed class CoalescingStream(Stream inner) : Stream
     private volatile bool _holding;
     private byte[]? _held;
     private int _heldCount;
-
-    /// <summary>Watches every byte read from the first, for the client's answers to the session's delivery pings.</summary>
-    public PongScanner Pongs { get; } = new();
 
     /// <summary>From now on writes are gathered until <see cref="ReleaseAsync"/>.</summary>
     public void Hold() => _holding = true;
@@ -93,23 +88,13 @@ public sealed class CoalescingStream(Stream inner) : Stream
     // The server's upgraded stream refuses synchronous writes too; the WebSocket never makes one.
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Writes to an upgraded connection are asynchronous.");
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
-        Pongs.Scan(buffer.Span[..read]);
-        return read;
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var read = inner.Read(buffer, offset, count);
-        Pongs.Scan(buffer.AsSpan(offset, read));
-        return read;
-    }
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 

@@ -5,6 +5,7 @@ using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
+using SignalRelay.Server.Operations;
 using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.RawSocket;
@@ -18,9 +19,6 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
 {
     private sealed record Handshake(IRawDialect Dialect, Identification Claim, AgentIdentity Identity);
 
-    // The upgrade request's: one budget for everything the connection sends.
-    private readonly FramePacer _pacer = door.Pacing.OfConnection(http);
-
     public async Task RunAsync()
     {
         using var reader = new FrameReader(socket, door.Limits.MaxFrameBytes);
@@ -28,13 +26,6 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         {
             await RunSessionAsync(reader, handshake);
         }
-    }
-
-    /// <summary>The next handshake frame, once the connection's frame budget allows it to be read.</summary>
-    private async Task<FrameStatus> ReadPacedAsync(FrameReader reader, CancellationToken ct)
-    {
-        await _pacer.TakeAsync(ct);
-        return await reader.ReadAsync(ct);
     }
 
     /// <summary>Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout.</summary>
@@ -58,7 +49,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         string? authToken = null;
         while (true)
         {
-            var read = ReadPacedAsync(reader, http.RequestAborted);
+            var read = reader.ReadAsync(http.RequestAborted).AsTask();
             if (await Task.WhenAny(read, deadline) != read)
             {
                 await RefuseAsync(reader, dialect, RawErrors.HandshakeTimeout, read);
@@ -124,7 +115,8 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
     {
         var dialect = handshake.Dialect;
         var transport = (http.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, door.Queues, door.CloseTimeout)
+        var frames = http.Features.Get<PacedUpgradeFeature>()?.Stream?.Frames;
+        var session = new RawSession(handshake.Identity.AgentId, dialect, socket, transport, frames, door.Queues, door.CloseTimeout)
         {
             Metadata = handshake.Claim.Metadata,
         };
@@ -203,7 +195,6 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         while (true)
         {
             await responses.RoomAsync().WaitAsync(ct);
-            await _pacer.TakeAsync(ct);
             var status = await reader.ReadAsync(ct);
             if (session.CloseReason is { } closed)
             {

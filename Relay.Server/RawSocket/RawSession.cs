@@ -3,6 +3,8 @@ using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.RawSocket.Dialects;
 
+using SignalRelay.Server.Operations;
+
 namespace SignalRelay.Server.RawSocket;
 
 /// <summary>A frame the door built for one connection (a reply or an error), queued in request order.</summary>
@@ -23,10 +25,11 @@ public sealed class RawSession(
     IRawDialect dialect,
     WebSocket socket,
     CoalescingStream? transport,
+    ClientFrameScanner? frames,
     QueueLimits queues,
     TimeSpan closeTimeout) : RelaySession(agentId, dialect.Protocol, queues)
 {
-    private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport);
+    private readonly DeliveryConfirmation? _confirmation = WatchPongs(transport, frames);
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pingRequested;
 
@@ -57,14 +60,15 @@ public sealed class RawSession(
 
     protected override void Skipping(long seq) => _confirmation?.SkipTo(LastDeliveredSeq, seq);
 
-    private static DeliveryConfirmation? WatchPongs(CoalescingStream? transport)
+    /// <summary>Delivery pings need both the stream that sends them and the scanner that sees their pongs.</summary>
+    private static DeliveryConfirmation? WatchPongs(CoalescingStream? transport, ClientFrameScanner? frames)
     {
-        if (transport is null)
+        if (transport is null || frames is null)
         {
             return null;
         }
         var confirmation = new DeliveryConfirmation();
-        transport.Pongs.OnPong = confirmation.OnPong;
+        frames.OnPong = confirmation.OnPong;
         return confirmation;
     }
 

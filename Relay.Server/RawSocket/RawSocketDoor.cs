@@ -15,7 +15,6 @@ public sealed class RawSocketDoor(
     AgentIdentityResolver identity,
     TimeProvider clock,
     QueueLimits queues,
-    FramePacing pacing,
     IOptions<RelayOptions> relayOptions,
     IOptions<RawSocketOptions> rawOptions,
     ILogger<RawSocketDoor> logger)
@@ -27,7 +26,6 @@ public sealed class RawSocketDoor(
     public TimeProvider Clock { get; } = clock;
     public LimitOptions Limits { get; } = relayOptions.Value.Limits;
     public QueueLimits Queues { get; } = queues;
-    public FramePacing Pacing { get; } = pacing;
     public TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(relayOptions.Value.Sessions.HandshakeTimeoutSeconds);
     public TimeSpan CloseTimeout { get; } = TimeSpan.FromSeconds(rawOptions.Value.CloseTimeoutSeconds);
     public ILogger Logger { get; } = logger;

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SignalRelay.Server.Core;
+using SignalRelay.Tests.Raw;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// Past its burst a connection's frames (raw), messages (hub) or HTTP requests are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
+/// Past its burst a connection's WebSocket frames (pings and fragments too), hub messages or HTTP requests are read only as fast as <c>Relay:Limits:FramesPerSecond</c>
 /// allows: a flood slows down instead of taking the relay's CPU, nothing it sent is lost or reordered, and other
 /// connections do not wait for it.
 /// </summary>
@@ -101,6 +103,75 @@ public sealed class FramePacingTests
         {
             Assert.That(error, Is.Null);
             Assert.That(answeredAt, Is.GreaterThanOrEqualTo(Slowest), "the pings and stream items were paid for first");
+        });
+    }
+
+    [Test]
+    public async Task A_websocket_over_http2_is_paced_frame_by_frame_too()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:FramesPerSecond"] = "10",
+            ["Relay:Limits:FrameBurst"] = "10",
+            ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
+        });
+        await using var client = await RawSocketClient.ConnectOverHttp2Async(relay.WebSocketUri("/"));
+        var clock = Stopwatch.StartNew();
+
+        await client.SendAsync("""{"protocol_version":"0.3","message_type":"HELLO","sender":"over-h2"}""");
+        for (var i = 1; i < Frames; i++)
+        {
+            await client.SendAsync("""{"protocol_version":"0.3","message_type":"PING"}""");
+        }
+        for (var i = 1; i < Frames; i++)
+        {
+            await client.NextOfAsync("message_type", "PONG");
+        }
+
+        Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the frames were read at ten a second");
+    }
+
+    [TestCase("/ws")]
+    [TestCase(HubProtocol.Path + "?agent=pinger")]
+    public async Task WebSocket_pings_count_as_frames_so_a_flood_of_them_is_answered_at_the_budgets_pace(string path)
+    {
+        await using var relay = await StartAsync();
+        using var client = await UpgradedTcp.ConnectAsync(relay, path);
+        var clock = Stopwatch.StartNew();
+
+        await client.SendAsync(Enumerable.Range(0, Frames).Select(_ => UpgradedTcp.Frame(UpgradedTcp.Ping, final: true, [])));
+        var answers = new List<byte>();
+        for (var i = 0; i < Frames; i++)
+        {
+            answers.Add((await client.NextFrameAsync()).Opcode);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers, Is.All.EqualTo(UpgradedTcp.Pong), "every ping answered");
+            Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the pings were read at ten a second");
+        });
+    }
+
+    // A v0.3 HELLO, and the hub's handshake padded to at least one byte a fragment.
+    [TestCase("/ws", """{"protocol_version":"0.3","message_type":"HELLO","sender":"dripper"}""", "WELCOME",
+        TestName = "A v0.3 HELLO dripped in fragments pays for each, so its WELCOME waits for them")]
+    [TestCase(HubProtocol.Path + "?agent=dripper", "{\"protocol\":\"json\",          \"version\":1}\u001e", "{}",
+        TestName = "A hub handshake dripped in fragments pays for each, so its answer waits for them")]
+    public async Task A_message_dripped_in_fragments_pays_for_each_so_its_answer_waits_for_them(string path, string message, string answer)
+    {
+        await using var relay = await StartAsync();
+        using var client = await UpgradedTcp.ConnectAsync(relay, path);
+        var clock = Stopwatch.StartNew();
+
+        await client.SendAsync(UpgradedTcp.Fragments(message, Frames));
+        var (opcode, payload) = await client.NextFrameAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(opcode, Is.EqualTo(UpgradedTcp.Text));
+            Assert.That(Encoding.UTF8.GetString(payload), Does.Contain(answer));
+            Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the fragments were read at ten a second");
         });
     }
 

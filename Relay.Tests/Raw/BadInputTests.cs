@@ -333,6 +333,9 @@ public sealed class BadInputTests
         {
             ["Relay:Limits:Burst"] = "3",
             ["Relay:Limits:MessagesPerSecond"] = "1",
+            // Frames read at the rate they come, so the announcements meet the message budget rather than the frame budget.
+            ["Relay:Limits:FramesPerSecond"] = "1000",
+            ["Relay:Limits:FrameBurst"] = "1000",
         });
         await using var mesh = await MeshAsync(relay, "loud");
         await using var hub = await HubWire.ConnectAsync(relay, "loud-hub");

@@ -38,6 +38,18 @@ public sealed class RawSocketClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Connects as a WebSocket over HTTP/2 (an extended CONNECT), in clear text to a relay that speaks only HTTP/2.</summary>
+    public static async Task<RawSocketClient> ConnectOverHttp2Async(Uri address)
+    {
+        var client = new RawSocketClient();
+        client._socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        client._socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        await client._socket.ConnectAsync(address, invoker, CancellationToken.None);
+        client._reading = Task.Run(client.ReadLoopAsync);
+        return client;
+    }
+
     public Task SendAsync(string json) => SendRawAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true);
 
     public async Task SendRawAsync(byte[] bytes, WebSocketMessageType type, bool endOfMessage)

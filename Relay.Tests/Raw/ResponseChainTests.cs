@@ -85,7 +85,7 @@ public sealed class ResponseChainTests
 
     private static RawSession Session(int maxQueuedBytes) =>
         new("agent", Dialect, WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true }),
-            transport: null, Queues(maxQueuedBytes), closeTimeout: TimeSpan.FromSeconds(1));
+            transport: null, frames: null, Queues(maxQueuedBytes), closeTimeout: TimeSpan.FromSeconds(1));
 
     private static QueueLimits Queues(int maxQueuedBytes) => new(Options.Create(new RelayOptions
     {

@@ -1,13 +1,14 @@
 using System.Net.WebSockets;
+using SignalRelay.Server.Operations;
 using SignalRelay.Server.RawSocket;
 
 namespace SignalRelay.Tests.Raw;
 
-/// <summary>The scanner finds a client's pong among its other frames, however the connection cuts the bytes.</summary>
-public sealed class PongScannerTests
+/// <summary>The scanner counts a client's frames and finds its pong among them, however the connection cuts the bytes.</summary>
+public sealed class ClientFrameScannerTests
 {
     [Test]
-    public async Task A_pong_from_the_runtimes_websocket_client_is_found_among_its_frames_in_pieces_of_any_size()
+    public async Task The_frames_of_the_runtimes_websocket_client_are_counted_and_its_pong_found_in_pieces_of_any_size()
     {
         const ulong payload = 0x0102_0304_0506_0708;
         var written = await ClientBytesAsync(payload);
@@ -15,12 +16,14 @@ public sealed class PongScannerTests
         foreach (var piece in new[] { 1, 2, 3, 5, 7, 13, 64, 4096, written.Length })
         {
             var pongs = new List<ulong>();
-            var scanner = new PongScanner { OnPong = pongs.Add };
+            var scanner = new ClientFrameScanner { OnPong = pongs.Add };
+            var frames = 0;
             for (var at = 0; at < written.Length; at += piece)
             {
-                scanner.Scan(written.AsSpan(at, Math.Min(piece, written.Length - at)));
+                frames += scanner.Scan(written.AsSpan(at, Math.Min(piece, written.Length - at)));
             }
             Assert.That(pongs, Is.EqualTo(new[] { payload }), $"in pieces of {piece} bytes");
+            Assert.That(frames, Is.EqualTo(5), $"in pieces of {piece} bytes: three text frames, the pong and an empty one");
         }
     }
 
@@ -40,6 +43,7 @@ public sealed class PongScannerTests
         var received = await client.ReceiveAsync(new byte[64], CancellationToken.None);
         Assert.That(received.MessageType, Is.EqualTo(WebSocketMessageType.Text));
         await client.SendAsync(new byte[5], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        await client.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         return outgoing.ToArray();
     }
 

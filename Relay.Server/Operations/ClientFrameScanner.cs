@@ -1,15 +1,15 @@
 using System.Buffers.Binary;
 
-namespace SignalRelay.Server.RawSocket;
+namespace SignalRelay.Server.Operations;
 
 /// <summary>
 /// Follows the frames a client sends (RFC 6455 §5.2; a client masks every frame) through whatever pieces the
-/// connection delivers them in, and reports the payload of each pong that carries 8 bytes, the size of the
-/// relay's delivery pings. It must see the connection from its first byte: started mid-frame it would take
-/// payload for headers. It only watches: the WebSocket reads the same bytes and enforces the protocol, so
-/// malformed input is that WebSocket's to refuse and never throws here.
+/// connection delivers them in: it counts the frames that start, whatever they are (data, a fragment, a ping), and
+/// reports the payload of each pong that carries 8 bytes, the size of the raw door's delivery pings. It must see the
+/// connection from its first byte: started mid-frame it would take payload for headers. It only watches: the WebSocket
+/// reads the same bytes and enforces the protocol, so malformed input is that WebSocket's to refuse and never throws here.
 /// </summary>
-public sealed class PongScanner
+public sealed class ClientFrameScanner
 {
     private const int PongOpcode = 0xA;
     private const int PingPayloadLength = sizeof(ulong);
@@ -27,14 +27,20 @@ public sealed class PongScanner
     /// <summary>Gets each pong's payload; pongs before it is set are passed over.</summary>
     public Action<ulong>? OnPong { get; set; }
 
-    public void Scan(ReadOnlySpan<byte> data)
+    /// <summary>Follows <paramref name="data"/>, the next bytes the client sent; returns how many frames start in it.</summary>
+    public int Scan(ReadOnlySpan<byte> data)
     {
+        var started = 0;
         while (!data.IsEmpty)
         {
             if (_payloadLeft > 0)
             {
                 data = ReadPayload(data);
                 continue;
+            }
+            if (_headerRead == 0)
+            {
+                started++;
             }
             var take = Math.Min(_headerLength - _headerRead, data.Length);
             data[..take].CopyTo(_header.AsSpan(_headerRead));
@@ -49,6 +55,7 @@ public sealed class PongScanner
                 StartPayload();
             }
         }
+        return started;
     }
 
     // Base header, then 0, 2 or 8 bytes of extended length, then the 4-byte mask key when the mask bit is set.
