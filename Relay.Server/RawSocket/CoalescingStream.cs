@@ -1,4 +1,5 @@
 using System.Buffers;
+using SignalRelay.Server.Operations;
 
 namespace SignalRelay.Server.RawSocket;
 
@@ -6,9 +7,9 @@ namespace SignalRelay.Server.RawSocket;
 /// An upgraded connection's stream that can gather writes. Kestrel flushes every write to an upgraded stream
 /// as its own send, so a session writer with many frames ready holds its writes and releases them as one:
 /// one flush and one kernel send instead of one per frame. Writes made while nothing is held (the WebSocket's
-/// own pings, pongs and close frames between batches) go straight through. Reads pass straight through.
+/// own pings, pongs and close frames between batches) go straight through.
 /// </summary>
-public sealed class CoalescingStream(Stream inner) : Stream
+public sealed class CoalescingStream(Stream inner) : UpgradedStream(inner)
 {
     /// <summary>Held bytes go out once they reach this size, so a long batch is sent in pieces as it is written.</summary>
     public const int HoldLimit = 64 * 1024;
@@ -45,7 +46,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
             if (!_holding || buffer.Length > HoldLimit)
             {
                 await SendHeldAsync(cancellationToken);
-                await inner.WriteAsync(buffer, cancellationToken);
+                await Inner.WriteAsync(buffer, cancellationToken);
                 return;
             }
             if (_heldCount + buffer.Length > HoldLimit)
@@ -74,48 +75,11 @@ public sealed class CoalescingStream(Stream inner) : Stream
         _heldCount = 0;
         try
         {
-            await inner.WriteAsync(held.AsMemory(0, count), ct);
+            await Inner.WriteAsync(held.AsMemory(0, count), ct);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(held);
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // The server's upgraded stream refuses synchronous writes too; the WebSocket never makes one.
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Writes to an upgraded connection are asynchronous.");
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override bool CanRead => inner.CanRead;
-    public override bool CanWrite => inner.CanWrite;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-        base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
 }
