@@ -25,17 +25,15 @@ public sealed class PacedHubInput(PipeReader inner, FramePacer pacer, Cancellati
     {
         var result = await inner.ReadAsync(cancellationToken);
         Count(result.Buffer);
-        if (_unpaid > 0 && !TryPay())
+        if (!TryPay())
         {
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionClosed);
-            while (_unpaid > 0)
+            do
             {
-                if (!pacer.TryTakePrepaid())
-                {
-                    await pacer.TakeAsync(either.Token);
-                }
+                await pacer.TakeAsync(either.Token);
                 _unpaid--;
             }
+            while (!TryPay());
         }
         return result;
     }
