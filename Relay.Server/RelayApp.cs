@@ -91,6 +91,7 @@ public static class RelayApp
         services.AddRawSockets();
         services.AddConnectionRateLimit();
         services.AddConnectionCapacity();
+        services.AddHttp2FramePacing();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

@@ -76,14 +76,17 @@ public sealed class LimitOptions
     [Range(1, 1_000_000)] public int Burst { get; set; } = 1000;
 
     /// <summary>
-    /// WebSocket frames (control frames and fragments too), hub messages or HTTP requests one connection may send per
-    /// second on average. Past its burst the relay reads the connection's next frame only as this allows: a flood of
-    /// pings, fragments, bad frames or refused messages is slowed down, not answered at the rate it is sent. 0, the
-    /// default, takes twice <see cref="MessagesPerSecond"/>.
+    /// WebSocket frames (control frames and fragments too), hub messages, HTTP requests or HTTP/2 frames one connection
+    /// may send per second on average. Past its burst the relay reads the connection's next frame only as this allows:
+    /// a flood of pings, fragments, bad frames or refused messages is slowed down, not answered at the rate it is sent.
+    /// 0, the default, takes twice <see cref="MessagesPerSecond"/>.
     /// </summary>
     [Range(0, 10_000_000)] public int FramesPerSecond { get; set; }
 
-    /// <summary>Frames, hub messages or HTTP requests one connection may send at once. 0, the default, takes twice <see cref="Burst"/>.</summary>
+    /// <summary>
+    /// Frames, hub messages, HTTP requests or HTTP/2 frames one connection may send at once. 0, the default, takes twice
+    /// <see cref="Burst"/>.
+    /// </summary>
     [Range(0, 10_000_000)] public int FrameBurst { get; set; }
 
     /// <summary>

@@ -3,10 +3,10 @@ using System.Threading.RateLimiting;
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// The WebSocket frames, hub messages or HTTP requests one connection may send per second. Past its burst the
-/// connection's next frame waits, unread, until the budget allows, so a client flooding pings, bad frames or refused
-/// messages slows down instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent callers (an
-/// HTTP/2 connection's streams) may share one.
+/// The WebSocket frames, hub messages, HTTP requests or HTTP/2 frames one connection may send per second. Past its
+/// burst the connection's next frame waits, unread, until the budget allows, so a client flooding pings, bad frames or
+/// refused messages slows down instead of taking the relay's CPU from everyone else, and loses nothing. Concurrent
+/// callers (an HTTP/2 connection's streams) may share one.
 /// </summary>
 public sealed class FramePacer
 {

@@ -26,17 +26,15 @@ public sealed class FramePacing
     public FramePacer NewPacer() => new(this);
 
     /// <summary>
-    /// The pacer of the connection <paramref name="http"/> came on, made by its first request, so its HTTP requests and,
-    /// once upgraded, its WebSocket frames share one budget. A server that keeps no items per connection gets a pacer
-    /// per request.
+    /// The pacer of the connection <paramref name="http"/> came on, so its HTTP requests and, once upgraded, its
+    /// WebSocket frames share one budget. A server that keeps no items per connection gets a pacer per request.
     /// </summary>
-    public FramePacer OfConnection(HttpContext http)
+    public FramePacer OfConnection(HttpContext http) =>
+        http.Features.Get<IConnectionItemsFeature>()?.Items is { } items ? OfConnection(items) : NewPacer();
+
+    /// <summary>The pacer kept in a connection's <paramref name="items"/>, made by whichever asks first.</summary>
+    public FramePacer OfConnection(IDictionary<object, object?> items)
     {
-        var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
-        if (items is null)
-        {
-            return NewPacer();
-        }
         // HTTP/2 runs a connection's streams side by side.
         lock (items)
         {

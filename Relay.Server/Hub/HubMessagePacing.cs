@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -17,13 +16,14 @@ public static class HubMessagePacing
         where THub : Microsoft.AspNetCore.SignalR.Hub
     {
         var pacing = endpoints.ServiceProvider.GetRequiredService<FramePacing>();
+        var stopping = endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var hub = endpoints.MapConnections(pattern, connections => connections
             .Use(next => connection =>
             {
                 // A WebSocket's upgrade request shares its TCP connection's pacer; the other transports get one each.
                 var http = connection.GetHttpContext();
                 var pacer = http is null ? pacing.NewPacer() : pacing.OfConnection(http);
-                var input = new PacedHubInput(connection.Transport.Input, pacer, connection.ConnectionClosed);
+                var input = new PacedHubInput(connection.Transport.Input, pacer, connection.ConnectionClosed, stopping);
                 connection.Transport = new DuplexPipe(input, connection.Transport.Output);
                 return next(connection);
             })
@@ -40,6 +40,4 @@ public static class HubMessagePacing
         });
         return hub;
     }
-
-    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

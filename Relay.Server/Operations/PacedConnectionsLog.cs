@@ -16,7 +16,7 @@ public sealed class PacedConnectionsLog(FramePacing pacing, ILogger<PacedConnect
         if (paced > 0)
         {
             logger.LogWarning(
-                "Paced {Paced} connection(s) in the last {Seconds} s: they sent WebSocket frames, hub messages or HTTP requests faster than {FramesPerSecond} a second after {FrameBurst} at once, and were read only as fast (Relay:Limits:FramesPerSecond, FrameBurst)",
+                "Paced {Paced} connection(s) in the last {Seconds} s: they sent WebSocket frames, hub messages, HTTP requests or HTTP/2 frames faster than {FramesPerSecond} a second after {FrameBurst} at once, and were read only as fast (Relay:Limits:FramesPerSecond, FrameBurst)",
                 paced, Interval.TotalSeconds, pacing.FramesPerSecond, pacing.FrameBurst);
         }
         return Task.CompletedTask;
