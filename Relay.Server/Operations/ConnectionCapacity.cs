@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using SignalRelay.Server.Configuration;
 
@@ -10,7 +11,9 @@ namespace SignalRelay.Server.Operations;
 /// accepting, and in both cases the runtime then aborts. By default connections may take the process's open-file limit
 /// less a reserve for the store and the runtime, and half the memory the runtime may use (a container's limit, where
 /// there is one) at <see cref="BytesPerConnection"/> each. Past the cap Kestrel closes each new connection as it
-/// arrives, while the ones open carry on (and <see cref="RefusedConnectionsLog"/> says so).
+/// arrives, while the ones open carry on (and <see cref="RefusedConnectionsLog"/> says so). What a client has sent and
+/// the relay has not yet read is held to the same size: Kestrel's socket transport would hold a MiB by default, and
+/// every paced client would fill it.
 /// </summary>
 public static class ConnectionCapacity
 {
@@ -25,6 +28,7 @@ public static class ConnectionCapacity
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
             o.Limits.MaxConcurrentConnections = Of(
                 relay.Value.Limits.MaxConnections, OpenFileLimit.Read()?.Current, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
+        services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = BytesPerConnection);
         services.AddHostedService<RefusedConnectionsLog>();
         services.AddLogging(o => o.AddFilter(RefusedConnectionsLog.KestrelConnectionsCategory, LogLevel.Error));
         return services;

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using SignalRelay.Server.Operations;
 using SignalRelay.Tests.Raw;
 using static SignalRelay.Tests.Raw.RawAgents;
@@ -29,6 +32,17 @@ public sealed class ConnectionCapacityTests
             Assert.That(ConnectionCapacity.Of(0, openFileLimit: null, memoryBytes: gibibyte / 2), Is.EqualTo(4_096));
             Assert.That(ConnectionCapacity.Of(0, openFileLimit: ulong.MaxValue, memoryBytes: gibibyte / 2), Is.EqualTo(4_096));
         });
+    }
+
+    [Test]
+    public async Task What_a_connection_has_sent_unread_is_held_only_to_what_the_cap_allows_each_connection()
+    {
+        await using var relay = await TestRelay.StartAsync();
+
+        var transport = relay.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+
+        // The socket transport's default, a MiB, let each paced client hold sixteen times that in the relay.
+        Assert.That(transport.MaxReadBufferSize, Is.EqualTo(ConnectionCapacity.BytesPerConnection));
     }
 
     [Test]
