@@ -45,13 +45,17 @@ public sealed class FramePacer
     /// <summary>Completes at once while the connection is within its budget, otherwise once a refill covers the frame.</summary>
     public ValueTask TakeAsync(CancellationToken ct) => TryTake() ? ValueTask.CompletedTask : WaitAsync(ct);
 
-    /// <summary><see cref="TakeAsync(CancellationToken)"/> for <paramref name="frames"/> frames, one after another.</summary>
-    public async ValueTask TakeAsync(int frames, CancellationToken ct)
+    /// <summary>
+    /// Takes <paramref name="frames"/> frames' tokens, one after another, waiting for refills as needed; true once they
+    /// are paid, false if <paramref name="letGo"/> ends the wait first (the connection closed, the relay stops).
+    /// </summary>
+    public ValueTask<bool> TakeUnlessAsync(int frames, CancellationToken letGo, CancellationToken ct)
     {
-        for (var i = 0; i < frames; i++)
+        while (frames > 0 && TryTake())
         {
-            await TakeAsync(ct);
+            frames--;
         }
+        return frames == 0 ? ValueTask.FromResult(true) : WaitUnlessAsync(frames, letGo, ct);
     }
 
     /// <summary>
@@ -73,6 +77,23 @@ public sealed class FramePacer
             left = seen;
         }
         return false;
+    }
+
+    private async ValueTask<bool> WaitUnlessAsync(int frames, CancellationToken letGo, CancellationToken ct)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, letGo);
+        try
+        {
+            for (var i = 0; i < frames; i++)
+            {
+                await TakeAsync(either.Token);
+            }
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async ValueTask WaitAsync(CancellationToken ct)

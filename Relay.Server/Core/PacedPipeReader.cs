@@ -77,21 +77,13 @@ public abstract class PacedPipeReader(
         {
             return result;
         }
-        using var any = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionClosed, relayStopping);
-        try
-        {
-            do
-            {
-                await pacer.TakeAsync(any.Token);
-                _unpaid--;
-            }
-            while (!TryPay());
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        using var letGo = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, relayStopping);
+        if (!await pacer.TakeUnlessAsync(_unpaid, letGo.Token, cancellationToken))
         {
             // What the client still owes for stays unread.
             return new ReadResult(result.Buffer.Slice(0, 0), isCanceled: false, isCompleted: true);
         }
+        _unpaid = 0;
         return result;
     }
 

@@ -4,7 +4,8 @@ using SignalRelay.Server.Core;
 namespace SignalRelay.Server.Operations;
 
 /// <summary>Stands in for the server's HTTP/1.1 upgrade so a WebSocket is built over a <see cref="PacedFrameStream"/>.</summary>
-public sealed class PacedUpgradeFeature(IHttpUpgradeFeature inner, FramePacer pacer) : IHttpUpgradeFeature
+public sealed class PacedUpgradeFeature(IHttpUpgradeFeature inner, FramePacer pacer, CancellationToken relayStopping)
+    : IHttpUpgradeFeature
 {
     public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
@@ -13,17 +14,18 @@ public sealed class PacedUpgradeFeature(IHttpUpgradeFeature inner, FramePacer pa
 
     public async Task<Stream> UpgradeAsync()
     {
-        Stream = new PacedFrameStream(await inner.UpgradeAsync(), pacer);
+        Stream = new PacedFrameStream(await inner.UpgradeAsync(), pacer, relayStopping);
         return Stream;
     }
 }
 
 /// <summary>The same for a WebSocket over HTTP/2, which begins with an extended CONNECT instead of an upgrade.</summary>
-public sealed class PacedExtendedConnectFeature(IHttpExtendedConnectFeature inner, FramePacer pacer) : IHttpExtendedConnectFeature
+public sealed class PacedExtendedConnectFeature(
+    IHttpExtendedConnectFeature inner, FramePacer pacer, CancellationToken relayStopping) : IHttpExtendedConnectFeature
 {
     public bool IsExtendedConnect => inner.IsExtendedConnect;
 
     public string? Protocol => inner.Protocol;
 
-    public async ValueTask<Stream> AcceptAsync() => new PacedFrameStream(await inner.AcceptAsync(), pacer);
+    public async ValueTask<Stream> AcceptAsync() => new PacedFrameStream(await inner.AcceptAsync(), pacer, relayStopping);
 }

@@ -134,6 +134,27 @@ public sealed class FramePacingTests
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the WebSocket frames were read at ten a second too");
     }
 
+    [Test]
+    public async Task A_stopping_relay_does_not_wait_for_a_websocket_client_that_owes_its_budget()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:FramesPerSecond"] = "10",
+            ["Relay:Limits:FrameBurst"] = "10",
+            ["Relay:Shutdown:TimeoutSeconds"] = "30",
+            ["Relay:Sessions:HandshakeTimeoutSeconds"] = "60",
+        });
+        // No HELLO, so no session for the relay to close when it stops: only the pacing's own wait can end.
+        using var client = await UpgradedTcp.ConnectAsync(relay, "/ws");
+        // Two hundred seconds of pings at ten a second.
+        await client.SendAsync(Enumerable.Repeat(UpgradedTcp.Frame(UpgradedTcp.Ping, final: true, []), 2000));
+        var clock = Stopwatch.StartNew();
+
+        await relay.App.StopAsync();
+
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "stopped without waiting for the shutdown timeout");
+    }
+
     [TestCase("/ws")]
     [TestCase(HubProtocol.Path + "?agent=pinger")]
     public async Task WebSocket_pings_count_as_frames_so_a_flood_of_them_is_answered_at_the_budgets_pace(string path)
