@@ -15,7 +15,7 @@ public sealed class ShutdownCoordinator(
     IOptions<RelayOptions> options,
     ILogger<ShutdownCoordinator> logger) : IHostedService
 {
-    private static readonly RelayError ShuttingDown = new()
+    public static readonly RelayError ShuttingDown = new()
     {
         Code = ErrorCodes.ServerShutdown,
         Message = "The relay is shutting down; reconnect shortly.",

@@ -28,10 +28,13 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         }
     }
 
-    /// <summary>Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout.</summary>
+    /// <summary>
+    /// Reads until a frame names the agent; bad frames are answered and the client may try again until the timeout, or
+    /// until the relay stops: a connection that is not yet a session has none for the shutdown to close.
+    /// </summary>
     private async Task<Handshake?> HandshakeAsync(FrameReader reader)
     {
-        using var handshakeOver = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        using var handshakeOver = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, door.Stopping);
         try
         {
             return await HandshakeAsync(reader, Task.Delay(door.HandshakeTimeout, door.Clock, handshakeOver.Token));
@@ -52,7 +55,8 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             var read = reader.ReadAsync(http.RequestAborted).AsTask();
             if (await Task.WhenAny(read, deadline) != read)
             {
-                await RefuseAsync(reader, dialect, RawErrors.HandshakeTimeout, read);
+                var why = door.Stopping.IsCancellationRequested ? ShutdownCoordinator.ShuttingDown : RawErrors.HandshakeTimeout;
+                await RefuseAsync(reader, dialect, why, read);
                 return null;
             }
             switch (await read)

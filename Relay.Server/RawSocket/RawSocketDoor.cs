@@ -17,6 +17,7 @@ public sealed class RawSocketDoor(
     QueueLimits queues,
     IOptions<RelayOptions> relayOptions,
     IOptions<RawSocketOptions> rawOptions,
+    IHostApplicationLifetime lifetime,
     ILogger<RawSocketDoor> logger)
 {
     public RelayBus Bus { get; } = bus;
@@ -28,6 +29,9 @@ public sealed class RawSocketDoor(
     public QueueLimits Queues { get; } = queues;
     public TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(relayOptions.Value.Sessions.HandshakeTimeoutSeconds);
     public TimeSpan CloseTimeout { get; } = TimeSpan.FromSeconds(rawOptions.Value.CloseTimeoutSeconds);
+
+    /// <summary>Fires when the relay begins to stop: a connection still in its handshake is not waited for.</summary>
+    public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
     public ILogger Logger { get; } = logger;
 
     public DialectDetector Dialects { get; } = new(

@@ -143,8 +143,10 @@ public sealed class FramePacingTests
             ["Relay:Limits:FrameBurst"] = "10",
             ["Relay:Shutdown:TimeoutSeconds"] = "30",
             ["Relay:Sessions:HandshakeTimeoutSeconds"] = "60",
+            // Stopping refuses the handshake and waits this long for the client's close, which is queued behind its pings.
+            ["Relay:RawSockets:CloseTimeoutSeconds"] = "20",
         });
-        // No HELLO, so no session for the relay to close when it stops: only the pacing's own wait can end.
+        // No HELLO, so no session for the relay to close when it stops.
         using var client = await UpgradedTcp.ConnectAsync(relay, "/ws");
         // Two hundred seconds of pings at ten a second.
         await client.SendAsync(Enumerable.Repeat(UpgradedTcp.Frame(UpgradedTcp.Ping, final: true, []), 2000));

@@ -242,6 +242,33 @@ public sealed class SessionLifetimeTests
         }
     }
 
+    [Test]
+    public async Task Shutting_down_does_not_wait_for_a_connection_still_in_its_handshake_and_tells_it_why()
+    {
+        var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Shutdown:TimeoutSeconds"] = "30",
+            ["Relay:Sessions:HandshakeTimeoutSeconds"] = "60",
+        });
+        await using (relay)
+        {
+            await using var silent = await RawSocketClient.ConnectAsync(relay);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var stopped = relay.App.StopAsync();
+            var error = await silent.NextAsync();
+            var closed = await silent.ClosedWithinAsync();
+            await stopped;
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(error.ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+                Assert.That(closed, Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "stopped without waiting for the shutdown timeout");
+            });
+        }
+    }
+
     /// <summary>Connects, identifies (alternating dialects and reusing a few names), and closes, sequentially on 4 lanes.</summary>
     private static async Task CycleAsync(TestRelay relay, int cycles, string prefix)
     {
