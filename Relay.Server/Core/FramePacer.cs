@@ -47,15 +47,15 @@ public sealed class FramePacer
 
     /// <summary>
     /// Takes <paramref name="frames"/> frames' tokens, one after another, waiting for refills as needed; true once they
-    /// are paid, false if <paramref name="letGo"/> ends the wait first (the connection closed, the relay stops).
+    /// are paid, false if the wait ends first because <paramref name="connectionClosed"/> fires or the relay stops.
     /// </summary>
-    public ValueTask<bool> TakeUnlessAsync(int frames, CancellationToken letGo, CancellationToken ct)
+    public ValueTask<bool> TakeUnlessAsync(int frames, CancellationToken ct, CancellationToken connectionClosed = default)
     {
         while (frames > 0 && TryTake())
         {
             frames--;
         }
-        return frames == 0 ? ValueTask.FromResult(true) : WaitUnlessAsync(frames, letGo, ct);
+        return frames == 0 ? ValueTask.FromResult(true) : WaitUnlessAsync(frames, ct, connectionClosed);
     }
 
     /// <summary>
@@ -79,9 +79,9 @@ public sealed class FramePacer
         return false;
     }
 
-    private async ValueTask<bool> WaitUnlessAsync(int frames, CancellationToken letGo, CancellationToken ct)
+    private async ValueTask<bool> WaitUnlessAsync(int frames, CancellationToken ct, CancellationToken connectionClosed)
     {
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, letGo);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, connectionClosed, _pacing.RelayStopping);
         try
         {
             for (var i = 0; i < frames; i++)

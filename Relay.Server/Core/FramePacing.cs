@@ -13,8 +13,9 @@ public sealed class FramePacing
     private long _round;
     private long _paced;
 
-    public FramePacing(IOptions<RelayOptions> options)
+    public FramePacing(IOptions<RelayOptions> options, IHostApplicationLifetime lifetime)
     {
+        RelayStopping = lifetime.ApplicationStopping;
         var limits = options.Value.Limits;
         FramesPerSecond = limits.FramesPerSecond > 0 ? limits.FramesPerSecond : 2 * limits.MessagesPerSecond;
         FrameBurst = limits.FrameBurst > 0 ? limits.FrameBurst : 2 * limits.Burst;
@@ -22,6 +23,9 @@ public sealed class FramePacing
 
     public int FramesPerSecond { get; }
     public int FrameBurst { get; }
+
+    /// <summary>Ends every wait for a budget: a stopping relay does not wait for what paced clients owe.</summary>
+    public CancellationToken RelayStopping { get; }
 
     public FramePacer NewPacer() => new(this);
 

@@ -10,8 +10,7 @@ namespace SignalRelay.Server.Core;
 /// sees the input end: a closed flooder is let go at once instead of when its debt is paid, and a stopping relay does
 /// not wait for it.
 /// </summary>
-public abstract class PacedPipeReader(
-    PipeReader inner, FramePacer pacer, CancellationToken connectionClosed, CancellationToken relayStopping) : PipeReader
+public abstract class PacedPipeReader(PipeReader inner, FramePacer pacer, CancellationToken connectionClosed) : PipeReader
 {
     // The last buffer read, the bytes at its front whose units are counted, and how many of those are not paid.
     private ReadOnlySequence<byte> _read;
@@ -77,8 +76,7 @@ public abstract class PacedPipeReader(
         {
             return result;
         }
-        using var letGo = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, relayStopping);
-        if (!await pacer.TakeUnlessAsync(_unpaid, letGo.Token, cancellationToken))
+        if (!await pacer.TakeUnlessAsync(_unpaid, cancellationToken, connectionClosed))
         {
             // What the client still owes for stays unread.
             return new ReadResult(result.Buffer.Slice(0, 0), isCanceled: false, isCompleted: true);

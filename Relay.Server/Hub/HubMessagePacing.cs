@@ -16,14 +16,13 @@ public static class HubMessagePacing
         where THub : Microsoft.AspNetCore.SignalR.Hub
     {
         var pacing = endpoints.ServiceProvider.GetRequiredService<FramePacing>();
-        var stopping = endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var hub = endpoints.MapConnections(pattern, connections => connections
             .Use(next => connection =>
             {
                 // A WebSocket's upgrade request shares its TCP connection's pacer; the other transports get one each.
                 var http = connection.GetHttpContext();
                 var pacer = http is null ? pacing.NewPacer() : pacing.OfConnection(http);
-                var input = new PacedHubInput(connection.Transport.Input, pacer, connection.ConnectionClosed, stopping);
+                var input = new PacedHubInput(connection.Transport.Input, pacer, connection.ConnectionClosed);
                 connection.Transport = new DuplexPipe(input, connection.Transport.Output);
                 return next(connection);
             })

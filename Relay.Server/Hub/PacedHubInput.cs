@@ -9,9 +9,8 @@ namespace SignalRelay.Server.Hub;
 /// separators in what arrives are the messages. Over a WebSocket each message first uses a frame the client paid for
 /// already (<see cref="FramePacer.TryTakePrepaid"/>), so a call in a frame of its own costs one, not two.
 /// </summary>
-public sealed class PacedHubInput(
-    PipeReader inner, FramePacer pacer, CancellationToken connectionClosed, CancellationToken relayStopping)
-    : PacedPipeReader(inner, pacer, connectionClosed, relayStopping)
+public sealed class PacedHubInput(PipeReader inner, FramePacer pacer, CancellationToken connectionClosed)
+    : PacedPipeReader(inner, pacer, connectionClosed)
 {
     private const byte RecordSeparator = 0x1e;
 

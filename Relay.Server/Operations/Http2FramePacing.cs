@@ -14,13 +14,12 @@ public static class Http2FramePacing
 {
     public static IServiceCollection AddHttp2FramePacing(this IServiceCollection services)
     {
-        services.AddOptions<KestrelServerOptions>().Configure<FramePacing, IHostApplicationLifetime>((kestrel, pacing, lifetime) =>
+        services.AddOptions<KestrelServerOptions>().Configure<FramePacing>((kestrel, pacing) =>
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
                 // Asked when the endpoint is built, once its protocols are final.
                 (endpoint.Protocols & HttpProtocols.Http2) == 0
                     ? next
-                    : connection => next(new PacedTransportConnection(
-                        connection, pacing.OfConnection(connection.Items), lifetime.ApplicationStopping)))));
+                    : connection => next(new PacedTransportConnection(connection, pacing.OfConnection(connection.Items))))));
         return services;
     }
 }

@@ -15,20 +15,19 @@ public static class HttpRequestPacing
     public static IApplicationBuilder UseHttpRequestPacing(this IApplicationBuilder app)
     {
         var pacing = app.ApplicationServices.GetRequiredService<FramePacing>();
-        var stopping = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         return app.Use(async (http, next) =>
         {
             var pacer = pacing.OfConnection(http);
             await pacer.TakeAsync(http.RequestAborted);
             if (http.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
             {
-                var paced = new PacedUpgradeFeature(upgrade, pacer, stopping);
+                var paced = new PacedUpgradeFeature(upgrade, pacer);
                 http.Features.Set<IHttpUpgradeFeature>(paced);
                 http.Features.Set(paced);
             }
             if (http.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
             {
-                http.Features.Set<IHttpExtendedConnectFeature>(new PacedExtendedConnectFeature(connect, pacer, stopping));
+                http.Features.Set<IHttpExtendedConnectFeature>(new PacedExtendedConnectFeature(connect, pacer));
             }
             await next(http);
         });

@@ -10,7 +10,7 @@ namespace SignalRelay.Server.Operations;
 /// answers itself) or dripping a message a byte a frame is slowed like any other. A stopping relay does not wait for
 /// what a client owes: its stream ends.
 /// </summary>
-public sealed class PacedFrameStream(Stream inner, FramePacer pacer, CancellationToken relayStopping) : UpgradedStream(inner)
+public sealed class PacedFrameStream(Stream inner, FramePacer pacer) : UpgradedStream(inner)
 {
     /// <summary>Follows every byte read from the first: the frames to pay for, and the client's pongs.</summary>
     public ClientFrameScanner Frames { get; } = new();
@@ -24,7 +24,7 @@ public sealed class PacedFrameStream(Stream inner, FramePacer pacer, Cancellatio
         {
             return read;
         }
-        if (!await pacer.TakeUnlessAsync(frames, relayStopping, cancellationToken))
+        if (!await pacer.TakeUnlessAsync(frames, cancellationToken))
         {
             return 0;
         }

@@ -8,9 +8,8 @@ namespace SignalRelay.Server.Operations;
 /// SETTINGS frame itself, and nothing above it would see a flood of them. Input that turns out not to be HTTP/2 is
 /// passed through untouched.
 /// </summary>
-public sealed class PacedHttp2Input(
-    PipeReader inner, FramePacer pacer, CancellationToken connectionClosed, CancellationToken relayStopping)
-    : PacedPipeReader(inner, pacer, connectionClosed, relayStopping)
+public sealed class PacedHttp2Input(PipeReader inner, FramePacer pacer, CancellationToken connectionClosed)
+    : PacedPipeReader(inner, pacer, connectionClosed)
 {
     private readonly Http2FrameCounter _frames = new();
 

@@ -17,14 +17,12 @@ public sealed class PacedTransportConnection : ConnectionContext
 {
     private readonly ConnectionContext _inner;
     private readonly FramePacer _pacer;
-    private readonly CancellationToken _relayStopping;
     private IDuplexPipe _transport = null!;
 
-    public PacedTransportConnection(ConnectionContext inner, FramePacer pacer, CancellationToken relayStopping)
+    public PacedTransportConnection(ConnectionContext inner, FramePacer pacer)
     {
         _inner = inner;
         _pacer = pacer;
-        _relayStopping = relayStopping;
         Transport = inner.Transport;
     }
 
@@ -33,7 +31,7 @@ public sealed class PacedTransportConnection : ConnectionContext
         get => _transport;
         set => _transport = value.Input is PacedHttp2Input
             ? value
-            : new DuplexPipe(new PacedHttp2Input(value.Input, _pacer, _inner.ConnectionClosed, _relayStopping), value.Output);
+            : new DuplexPipe(new PacedHttp2Input(value.Input, _pacer, _inner.ConnectionClosed), value.Output);
     }
 
     public override string ConnectionId

@@ -1,9 +1,8 @@
 using System.Net.WebSockets;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
-using SignalRelay.Server.RawSocket.Dialects;
-
 using SignalRelay.Server.Operations;
+using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.RawSocket;
 
