@@ -109,9 +109,19 @@ public sealed class CommitPipeline(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _inbox.Writer.TryComplete();
-        if (ExecuteTask is { } running)
+        if (ExecuteTask is not { } running)
         {
-            await running.WaitAsync(cancellationToken);
+            return;
+        }
+        // The token fires when the host's shutdown timeout has run out, which a client that holds the server's own
+        // stop can make happen before this is called. Then stop waiting, as BackgroundService does, rather than
+        // fail the host's stop: the process would crash instead of exiting. By then every session has been closed
+        // while the loop kept committing, so little or nothing waits, and nothing waiting was ever acknowledged.
+        await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_inbox.Reader.Count > 0)
+        {
+            logger.LogWarning("The shutdown timeout ran out before {Count} queued messages were committed; they were never acknowledged, so their senders must send them again",
+                _inbox.Reader.Count);
         }
     }
 }

@@ -17,6 +17,8 @@ public sealed class PresenceFlushService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await RunGuardedAsync(cancellationToken);
+        // Not cancellationToken: once a client has held the server's stop to the shutdown timeout it has already
+        // fired, and skipping this one short write would replay to every agent all it read since the last flush.
+        await RunGuardedAsync(CancellationToken.None);
     }
 }

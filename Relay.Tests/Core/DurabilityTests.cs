@@ -33,6 +33,33 @@ public sealed class DurabilityTests
     }
 
     [Test]
+    public async Task Sigterm_while_a_client_has_sent_half_a_request_still_exits_0_and_saves_presence_when_the_timeout_runs_out()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db,
+            new Dictionary<string, string?> { ["Relay__Shutdown__TimeoutSeconds"] = "1" }))
+        {
+            await using var bob = await ConnectAsync(relay, "bob");
+            // Kestrel waits for a request it has begun to read, so this one holds the server's stop to the timeout
+            // and every service stopped after it is handed an expired token. A whole request answered first shows
+            // that Kestrel is reading this connection, so it has the partial one before the signal arrives.
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(relay.BaseUri.Host, relay.BaseUri.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"u8.ToArray());
+            Assert.That(await stream.ReadAsync(new byte[4096]), Is.Positive);
+            await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n"u8.ToArray());
+
+            relay.Terminate();
+
+            Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0), relay.Output);
+        }
+
+        Assert.That(StoredStatus(db, "bob"), Is.EqualTo(PresenceStatus.Offline), "the last presence flush, at shutdown, was skipped");
+    }
+
+    [Test]
     public async Task Kill_9_mid_traffic_loses_no_acknowledged_message()
     {
         using var dir = new TempDirectory();
@@ -96,8 +123,7 @@ public sealed class DurabilityTests
 
     private static List<string> StoredIds(string databasePath, string sender)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        connection.Open();
+        using var connection = Open(databasePath);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT message_id FROM messages WHERE from_agent = $from";
         cmd.Parameters.AddWithValue("$from", sender);
@@ -108,5 +134,21 @@ public sealed class DurabilityTests
             ids.Add(reader.GetString(0));
         }
         return ids;
+    }
+
+    private static string? StoredStatus(string databasePath, string agent)
+    {
+        using var connection = Open(databasePath);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT status FROM presence WHERE agent_id = $agent";
+        cmd.Parameters.AddWithValue("$agent", agent);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    private static SqliteConnection Open(string databasePath)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
     }
 }
