@@ -12,12 +12,12 @@ public sealed class DrainHealthCheck(DrainState drain) : IHealthCheck
             : HealthCheckResult.Healthy());
 }
 
-/// <summary>Unhealthy when the store does not answer or the last commit failed.</summary>
+/// <summary>Unhealthy when the store does not answer or commits are failing (<see cref="StoreHealth"/>).</summary>
 public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (health.LastFailure is { } failure)
+        if (health.CurrentFailure is { } failure)
         {
             return HealthCheckResult.Unhealthy("the last commit failed", failure);
         }
