@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Data.Sqlite;
 using SignalRelay.Server.Core;
+using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
@@ -31,6 +32,33 @@ public sealed class StoreFailureTests
         {
             Assert.That(ack.Duplicate, Is.False, "the refused try was not stored");
             Assert.That(atBob.Select(e => e.Seq), Is.EqualTo(new[] { ack.Seq, marker.Seq }), "the refused try reached no one");
+        });
+    }
+
+    [Test]
+    public async Task A_v03_agent_is_told_STORE_UNAVAILABLE_naming_the_message_and_its_resend_is_acked_as_new()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+
+        using (RefuseInserts(relay.DatabasePath))
+        {
+            await alice.SendAsync(Message("alice", "m1", "first try"));
+            var error = await alice.NextOfAsync("message_type", "ERROR");
+            Assert.Multiple(() =>
+            {
+                Assert.That(error.ErrorCode(), Is.EqualTo(ErrorCodes.StoreUnavailable));
+                Assert.That(error.Str("message_id"), Is.EqualTo("m1"));
+                Assert.That(error.GetProperty("recoverable").GetBoolean(), Is.True, "the client may send it again");
+            });
+        }
+
+        await alice.SendAsync(Message("alice", "m1", "first try"));
+        var ack = await alice.NextOfAsync("message_type", "ACK");
+        Assert.Multiple(() =>
+        {
+            Assert.That(ack.Str("message_id"), Is.EqualTo("m1"));
+            Assert.That(ack.GetProperty("duplicate").GetBoolean(), Is.False, "the refused try was not stored");
         });
     }
 
