@@ -12,7 +12,8 @@ public sealed class RelayBus(
     SessionRegistry registry,
     AgentRateLimits rateLimits,
     TimeProvider clock,
-    IOptions<RelayOptions> options)
+    IOptions<RelayOptions> options,
+    ILogger<RelayBus> logger)
 {
     private readonly LimitOptions _limits = options.Value.Limits;
 
@@ -61,7 +62,7 @@ public sealed class RelayBus(
             }
             var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
             rateLimits.TakeHistory(reader, limit);
-            return store.HistoryAsync(viewer, query, limit, ct);
+            return StoreReads.GuardAsync(store.HistoryAsync(viewer, query, limit, ct), "its history", logger);
         }
         catch (RelayException ex)
         {

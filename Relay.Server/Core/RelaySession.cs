@@ -159,6 +159,10 @@ public abstract class RelaySession
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (RelayException ex)
+        {
+            Close(ex.Error, drain: false);
+        }
         catch (Exception ex)
         {
             Close(new RelayError { Code = "CONNECTION_LOST", Message = ex.Message, Recoverable = false }, drain: false);

@@ -10,9 +10,11 @@ namespace SignalRelay.Server.Core;
 /// a notice when retention or the replay cap cost it messages, then what it missed, oldest first. Its
 /// cursor then moves to the head of the bus at registration, even when none of that was for it: a new
 /// agent that reconnects must not be sent the broadcasts from before it existed. Messages a resume point makes it send
-/// again count against the agent's read budget (<see cref="AgentRateLimits.TakeReplayAsync"/>).
+/// again count against the agent's read budget (<see cref="AgentRateLimits.TakeReplayAsync"/>). A store that fails to
+/// answer ends the plan with <c>STORE_UNAVAILABLE</c>: the agent's cursor stays where it was, so it is sent all of it
+/// on a later connection.
 /// </summary>
-public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options)
+public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options, ILogger<ReplayPlanner> logger)
 {
     private const int PageSize = 256;
 
@@ -22,7 +24,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         {
             // A new agent: nothing before the first direct waiting for it is for it. Said first, so a first
             // connection that breaks early leaves a cursor there, not at 0 (which would replay the whole bus).
-            var waiting = await store.BacklogAsync(registration.Range, 1, ct);
+            var waiting = await ReadAsync(store.BacklogAsync(registration.Range, 1, ct));
             yield return new CaughtUpOut(waiting.Count > 0 ? waiting[0].Seq - 1 : registration.Range.UpTo);
         }
         foreach (var presence in registration.OthersOnline)
@@ -46,7 +48,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
 
         if (registration.Resumed)
         {
-            var (oldest, _) = await store.BoundsAsync(ct);
+            var (oldest, _) = await ReadAsync(store.BoundsAsync(ct));
             var resumeFrom = Math.Min(range.DirectsAfter, range.BroadcastsAfter);
             if (oldest is { } held && resumeFrom < held - 1)
             {
@@ -60,7 +62,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         }
 
         var cap = options.Value.Limits.MaxReplayMessages;
-        if (await store.BacklogCutoffAsync(range, cap, ct) is { } cutoff)
+        if (await ReadAsync(store.BacklogCutoffAsync(range, cap, ct)) is { } cutoff)
         {
             range = range with
             {
@@ -77,7 +79,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
 
         while (true)
         {
-            var page = await store.BacklogAsync(range, PageSize, ct);
+            var page = await ReadAsync(store.BacklogAsync(range, PageSize, ct));
             if (page.Count == 0)
             {
                 yield break;
@@ -102,6 +104,8 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             };
         }
     }
+
+    private Task<T> ReadAsync<T>(Task<T> read) => StoreReads.GuardAsync(read, "what this agent missed", logger);
 
     private static int CountRereads(Registration registration, IReadOnlyList<Envelope> page)
     {

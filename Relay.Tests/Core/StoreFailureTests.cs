@@ -63,6 +63,71 @@ public sealed class StoreFailureTests
     }
 
     [Test]
+    public async Task An_agent_whose_backlog_cannot_be_read_is_told_STORE_UNAVAILABLE_and_gets_all_of_it_next_time()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await (await V03Async(relay, "bob")).CloseAsync();
+        await UntilOnlineAsync(relay, "bob", online: false);
+        await using var alice = await V03Async(relay, "alice");
+        foreach (var id in new[] { "m1", "m2", "m3" })
+        {
+            await alice.SendAsync(Message("alice", id, id));
+            await alice.NextOfAsync("message_id", id);
+        }
+
+        using (HideMessages(relay.DatabasePath))
+        {
+            await using var bob = await V03Async(relay, "bob");
+            var error = await bob.NextOfAsync("message_type", "ERROR");
+            Assert.Multiple(() =>
+            {
+                Assert.That(error.ErrorCode(), Is.EqualTo(ErrorCodes.StoreUnavailable));
+                Assert.That(error.GetProperty("recoverable").GetBoolean(), Is.True, "the agent may come back");
+                Assert.That(error.Str("error_message"), Does.Not.Contain("SQLite"), "the store's own error stays in the log");
+            });
+            Assert.That(await bob.ClosedWithinAsync(), Is.Not.Null);
+        }
+
+        await using var back = await V03Async(relay, "bob");
+        var replayed = new List<string?>();
+        for (var i = 0; i < 3; i++)
+        {
+            replayed.Add((await back.NextV03MessageAsync()).Str("message_id"));
+        }
+        Assert.That(replayed, Is.EqualTo(new[] { "m1", "m2", "m3" }));
+    }
+
+    [Test]
+    public async Task A_history_read_the_store_fails_is_answered_STORE_UNAVAILABLE_at_every_door_and_the_agent_carries_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        var hubAgent = await relay.ConnectAsync("hubby");
+        await using var rawAgent = await V03Async(relay, "rawley");
+
+        using (HideMessages(relay.DatabasePath))
+        {
+            var hubRefusal = Assert.ThrowsAsync<HubException>(() => hubAgent.HistoryAsync());
+            await rawAgent.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"}""");
+            var rawRefusal = await rawAgent.NextOfAsync("message_type", "ERROR");
+            var httpRefusal = await http.GetAsync("/api/history?agent=webby");
+            var httpError = Json.Parse(await httpRefusal.Content.ReadAsStringAsync());
+            Assert.Multiple(() =>
+            {
+                Assert.That(hubRefusal?.Message, Does.Contain($"{ErrorCodes.StoreUnavailable}: "));
+                Assert.That(rawRefusal.ErrorCode(), Is.EqualTo(ErrorCodes.StoreUnavailable));
+                Assert.That(httpRefusal.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+                Assert.That(httpError.Str("code"), Is.EqualTo(ErrorCodes.StoreUnavailable));
+                Assert.That(httpError.Str("message"), Does.Not.Contain("SQLite"), "the store's own error stays in the log");
+            });
+        }
+
+        Assert.That(await hubAgent.HistoryAsync(), Is.Empty);
+        await rawAgent.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"}""");
+        Assert.That((await rawAgent.NextOfAsync("message_type", "HISTORY_RESPONSE")).GetProperty("messages").GetArrayLength(), Is.Zero);
+    }
+
+    [Test]
     public async Task Readyz_fails_after_a_refused_commit_until_a_commit_succeeds_or_the_hold_has_passed()
     {
         var clock = new SettableClock(DateTimeOffset.UtcNow);
@@ -90,10 +155,24 @@ public sealed class StoreFailureTests
 
     private static Refusal RefuseInserts(string databasePath)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        connection.Open();
+        var connection = Open(databasePath);
         Execute(connection, "CREATE TRIGGER refuse_inserts BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
         return new Refusal(connection);
+    }
+
+    /// <summary>Renames the messages table away, so every read of it fails, until disposed.</summary>
+    private static Renamed HideMessages(string databasePath)
+    {
+        var connection = Open(databasePath);
+        Execute(connection, "ALTER TABLE messages RENAME TO messages_hidden");
+        return new Renamed(connection);
+    }
+
+    private static SqliteConnection Open(string databasePath)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -108,6 +187,15 @@ public sealed class StoreFailureTests
         public void Dispose()
         {
             Execute(connection, "DROP TRIGGER refuse_inserts");
+            connection.Dispose();
+        }
+    }
+
+    private sealed class Renamed(SqliteConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            Execute(connection, "ALTER TABLE messages_hidden RENAME TO messages");
             connection.Dispose();
         }
     }
