@@ -12,7 +12,14 @@ public sealed class RelayStartup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         paths.EnsureDirectory();
-        await store.InitializeAsync(cancellationToken);
+        try
+        {
+            await store.InitializeAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The store at {paths.DatabasePath} could not be opened: {ex.Message}", ex);
+        }
         var (_, newest) = await store.BoundsAsync(cancellationToken);
         var agents = await store.LoadAgentsAsync(cancellationToken);
         registry.Initialize(agents, newest);

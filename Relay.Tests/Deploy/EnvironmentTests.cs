@@ -32,6 +32,21 @@ public sealed class EnvironmentTests
     }
 
     [Test]
+    public void A_DB_PATH_that_holds_no_database_stops_start_up_with_exit_code_1_naming_the_file()
+    {
+        using var temp = new TempDirectory();
+        var notADatabase = temp.File("relay_server.db");
+        File.WriteAllText(notADatabase, new string('x', 4096));
+
+        var failure = Assert.ThrowsAsync<InvalidOperationException>(() => RelayProcess.StartOnLoopbackAsync(notADatabase));
+
+        Assert.That(failure!.Message, Does.Contain("exited early, with code 1:")
+            .And.Contain($"SignalRelay stopped: The store at {notADatabase} could not be opened: ")
+            .And.Contain("file is not a database")
+            .And.Not.Contain("Unhandled exception"));
+    }
+
+    [Test]
     public async Task Startup_banner_logs_version_listening_url_database_path_and_auth_mode()
     {
         using var temp = new TempDirectory();

@@ -108,7 +108,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private async Task FailIfItExitsAsync()
     {
         await _process.WaitForExitAsync();
-        _listening.TrySetException(new InvalidOperationException($"The server exited early:\n{Output}"));
+        _listening.TrySetException(new InvalidOperationException($"The server exited early, with code {_process.ExitCode}:\n{Output}"));
     }
 
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
