@@ -12,7 +12,20 @@ public sealed class PresenceFlushService(
 {
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.Storage.PresenceFlushSeconds);
 
-    protected override Task RunOnceAsync(CancellationToken ct) => store.SaveAgentsAsync(registry.CollectChanges(), ct);
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        var changes = registry.CollectChanges();
+        try
+        {
+            await store.SaveAgentsAsync(changes, ct);
+        }
+        catch
+        {
+            // Collecting cleared their marks, and nothing else may change them again: mark them for the next round.
+            registry.MarkUnsaved(changes);
+            throw;
+        }
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

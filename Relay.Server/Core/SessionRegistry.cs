@@ -308,6 +308,21 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
         }
     }
 
+    /// <summary>Marks agents whose records <see cref="CollectChanges"/> gave out but were not stored, for the next collection.</summary>
+    public void MarkUnsaved(IReadOnlyList<AgentRecord> unsaved)
+    {
+        lock (_gate)
+        {
+            foreach (var record in unsaved)
+            {
+                if (_agents.TryGetValue(record.Id, out var agent))
+                {
+                    agent.Dirty = true;
+                }
+            }
+        }
+    }
+
     private void Broadcast(Outbound item, string except)
     {
         foreach (var session in _online.Values)

@@ -128,6 +128,23 @@ public sealed class StoreFailureTests
     }
 
     [Test]
+    public async Task Presence_the_store_refuses_to_save_is_saved_by_a_later_flush()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        // A process of its own, so the test can wait for the failed flush in its log.
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(db,
+            new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "1" });
+        var refusal = Refuse(db, "INSERT ON presence");
+        // Connected throughout, so nothing about bob changes after the refused flush.
+        await using var bob = await V03Async(relay.RawDoorUri, "bob");
+        await Wait.UntilAsync(() => relay.Output.Contains("PresenceFlushService failed"), "a presence flush fails");
+        refusal.Dispose();
+
+        await Wait.UntilAsync(() => StoredStatus(db, "bob") == PresenceStatus.Online, "bob's presence is saved");
+    }
+
+    [Test]
     public async Task Readyz_fails_after_a_refused_commit_until_a_commit_succeeds_or_the_hold_has_passed()
     {
         var clock = new SettableClock(DateTimeOffset.UtcNow);
@@ -153,11 +170,23 @@ public sealed class StoreFailureTests
         Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
-    private static Refusal RefuseInserts(string databasePath)
+    private static Refusal RefuseInserts(string databasePath) => Refuse(databasePath, "INSERT ON messages");
+
+    /// <summary>Aborts every write of the given kind (<c>INSERT ON messages</c>) until disposed.</summary>
+    private static Refusal Refuse(string databasePath, string write)
     {
         var connection = Open(databasePath);
-        Execute(connection, "CREATE TRIGGER refuse_inserts BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+        Execute(connection, $"CREATE TRIGGER refuse BEFORE {write} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
         return new Refusal(connection);
+    }
+
+    private static string? StoredStatus(string databasePath, string agent)
+    {
+        using var connection = Open(databasePath);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM presence WHERE agent_id = $agent";
+        command.Parameters.AddWithValue("$agent", agent);
+        return command.ExecuteScalar() as string;
     }
 
     /// <summary>Renames the messages table away, so every read of it fails, until disposed.</summary>
@@ -186,7 +215,7 @@ public sealed class StoreFailureTests
     {
         public void Dispose()
         {
-            Execute(connection, "DROP TRIGGER refuse_inserts");
+            Execute(connection, "DROP TRIGGER refuse");
             connection.Dispose();
         }
     }
