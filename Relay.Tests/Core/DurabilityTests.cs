@@ -56,7 +56,7 @@ public sealed class DurabilityTests
             Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0), relay.Output);
         }
 
-        Assert.That(StoredStatus(db, "bob"), Is.EqualTo(PresenceStatus.Offline), "the last presence flush, at shutdown, was skipped");
+        Assert.That(StoreFile.StatusOf(db, "bob"), Is.EqualTo(PresenceStatus.Offline), "the last presence flush, at shutdown, was skipped");
     }
 
     [Test]
@@ -123,7 +123,7 @@ public sealed class DurabilityTests
 
     private static List<string> StoredIds(string databasePath, string sender)
     {
-        using var connection = Open(databasePath);
+        using var connection = StoreFile.Open(databasePath);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT message_id FROM messages WHERE from_agent = $from";
         cmd.Parameters.AddWithValue("$from", sender);
@@ -134,21 +134,5 @@ public sealed class DurabilityTests
             ids.Add(reader.GetString(0));
         }
         return ids;
-    }
-
-    private static string? StoredStatus(string databasePath, string agent)
-    {
-        using var connection = Open(databasePath);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT status FROM presence WHERE agent_id = $agent";
-        cmd.Parameters.AddWithValue("$agent", agent);
-        return cmd.ExecuteScalar() as string;
-    }
-
-    private static SqliteConnection Open(string databasePath)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
     }
 }

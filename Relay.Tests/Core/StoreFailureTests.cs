@@ -141,7 +141,7 @@ public sealed class StoreFailureTests
         await Wait.UntilAsync(() => relay.Output.Contains("PresenceFlushService failed"), "a presence flush fails");
         refusal.Dispose();
 
-        await Wait.UntilAsync(() => StoredStatus(db, "bob") == PresenceStatus.Online, "bob's presence is saved");
+        await Wait.UntilAsync(() => StoreFile.StatusOf(db, "bob") == PresenceStatus.Online, "bob's presence is saved");
     }
 
     [Test]
@@ -175,33 +175,17 @@ public sealed class StoreFailureTests
     /// <summary>Aborts every write of the given kind (<c>INSERT ON messages</c>) until disposed.</summary>
     private static Refusal Refuse(string databasePath, string write)
     {
-        var connection = Open(databasePath);
+        var connection = StoreFile.Open(databasePath);
         Execute(connection, $"CREATE TRIGGER refuse BEFORE {write} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
         return new Refusal(connection);
-    }
-
-    private static string? StoredStatus(string databasePath, string agent)
-    {
-        using var connection = Open(databasePath);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT status FROM presence WHERE agent_id = $agent";
-        command.Parameters.AddWithValue("$agent", agent);
-        return command.ExecuteScalar() as string;
     }
 
     /// <summary>Renames the messages table away, so every read of it fails, until disposed.</summary>
     private static Renamed HideMessages(string databasePath)
     {
-        var connection = Open(databasePath);
+        var connection = StoreFile.Open(databasePath);
         Execute(connection, "ALTER TABLE messages RENAME TO messages_hidden");
         return new Renamed(connection);
-    }
-
-    private static SqliteConnection Open(string databasePath)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -88,12 +88,7 @@ public sealed class TestRelay : IAsyncDisposable
     }
 
     /// <summary>A separate SQLite connection to the relay's database, for checking what was committed.</summary>
-    public SqliteConnection OpenDatabase()
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
+    public SqliteConnection OpenDatabase() => StoreFile.Open(DatabasePath, SqliteOpenMode.ReadOnly);
 
     /// <summary>The one number <paramref name="sql"/> selects from the relay's database.</summary>
     public long QueryNumber(string sql)

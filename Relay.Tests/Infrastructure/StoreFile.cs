@@ -1,0 +1,24 @@
+using Microsoft.Data.Sqlite;
+
+namespace SignalRelay.Tests.Infrastructure;
+
+/// <summary>A relay's SQLite file opened beside the relay: to check what is really stored, or to make its writes fail.</summary>
+public static class StoreFile
+{
+    public static SqliteConnection Open(string databasePath, SqliteOpenMode mode = SqliteOpenMode.ReadWriteCreate)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = mode, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>The presence status stored for <paramref name="agent"/>, or null when it has no row.</summary>
+    public static string? StatusOf(string databasePath, string agent)
+    {
+        using var connection = Open(databasePath);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM presence WHERE agent_id = $agent";
+        command.Parameters.AddWithValue("$agent", agent);
+        return command.ExecuteScalar() as string;
+    }
+}
