@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
 using SignalRelay.Client;
 
 namespace SignalRelay.Tests.Core;
