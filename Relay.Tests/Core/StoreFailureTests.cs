@@ -170,46 +170,37 @@ public sealed class StoreFailureTests
         Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
-    private static Refusal RefuseInserts(string databasePath) => Refuse(databasePath, "INSERT ON messages");
+    private static Change RefuseInserts(string databasePath) => Refuse(databasePath, "INSERT ON messages");
 
     /// <summary>Aborts every write of the given kind (<c>INSERT ON messages</c>) until disposed.</summary>
-    private static Refusal Refuse(string databasePath, string write)
-    {
-        var connection = StoreFile.Open(databasePath);
-        Execute(connection, $"CREATE TRIGGER refuse BEFORE {write} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
-        return new Refusal(connection);
-    }
+    private static Change Refuse(string databasePath, string write) => Change.Make(databasePath,
+        $"CREATE TRIGGER refuse BEFORE {write} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END", "DROP TRIGGER refuse");
 
     /// <summary>Renames the messages table away, so every read of it fails, until disposed.</summary>
-    private static Renamed HideMessages(string databasePath)
-    {
-        var connection = StoreFile.Open(databasePath);
-        Execute(connection, "ALTER TABLE messages RENAME TO messages_hidden");
-        return new Renamed(connection);
-    }
+    private static Change HideMessages(string databasePath) => Change.Make(databasePath,
+        "ALTER TABLE messages RENAME TO messages_hidden", "ALTER TABLE messages_hidden RENAME TO messages");
 
-    private static void Execute(SqliteConnection connection, string sql)
+    /// <summary>A change to the relay's schema, made beside the running relay and undone when disposed.</summary>
+    private sealed class Change(SqliteConnection connection, string undo) : IDisposable
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+        public static Change Make(string databasePath, string make, string undo)
+        {
+            var connection = StoreFile.Open(databasePath);
+            Execute(connection, make);
+            return new Change(connection, undo);
+        }
 
-    private sealed class Refusal(SqliteConnection connection) : IDisposable
-    {
         public void Dispose()
         {
-            Execute(connection, "DROP TRIGGER refuse");
+            Execute(connection, undo);
             connection.Dispose();
         }
-    }
 
-    private sealed class Renamed(SqliteConnection connection) : IDisposable
-    {
-        public void Dispose()
+        private static void Execute(SqliteConnection connection, string sql)
         {
-            Execute(connection, "ALTER TABLE messages_hidden RENAME TO messages");
-            connection.Dispose();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
         }
     }
 }
