@@ -7,8 +7,8 @@ using static SignalRelay.Tests.Raw.RawAgents;
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// The store refusing commits, as a full disk or a failing volume makes it: a trigger the test adds to the real
-/// database aborts every insert into it until the test drops it.
+/// The store failing, as a full disk or a failing volume makes it, on the real database: a trigger the test adds
+/// aborts the writes it names, or the messages table is renamed away so every read of it fails, until the test undoes it.
 /// </summary>
 public sealed class StoreFailureTests
 {
