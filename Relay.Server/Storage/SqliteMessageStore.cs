@@ -88,6 +88,12 @@ public sealed class SqliteMessageStore(
                 }
             }
             await tx.CommitAsync(ct);
+            // A file deleted under the relay (a lost volume, a clean-up gone wrong) still takes commits through the
+            // open handle, into a file no restart will find: those must not be acknowledged. One stat per batch.
+            if (!File.Exists(paths.DatabasePath))
+            {
+                throw new IOException($"The database file {paths.DatabasePath} is gone.");
+            }
             return results;
         }, ct);
     }

@@ -36,6 +36,25 @@ public sealed class StoreFailureTests
     }
 
     [Test]
+    public async Task Once_the_database_file_is_gone_no_message_is_acknowledged()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        await alice.BroadcastAsync(Json.Of("before"));
+
+        // A lost volume, or a clean-up gone wrong: the relay's open handle still takes commits, into a file that no
+        // restart will find.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(relay.DatabasePath)!, "relay.db*"))
+        {
+            File.Delete(file);
+        }
+
+        var refused = Assert.ThrowsAsync<HubException>(() => alice.BroadcastAsync(Json.Of("after")));
+        Assert.That(refused?.Message, Does.Contain($"{ErrorCodes.StoreUnavailable}: "));
+    }
+
+    [Test]
     public async Task A_v03_agent_is_told_STORE_UNAVAILABLE_naming_the_message_and_its_resend_is_acked_as_new()
     {
         await using var relay = await TestRelay.StartAsync();
