@@ -11,16 +11,23 @@ public sealed class StoragePaths
         DatabasePath = Path.GetFullPath(string.IsNullOrWhiteSpace(configured)
             ? Path.Combine(AppContext.BaseDirectory, "data", "relay_server.db")
             : configured);
-        ConnectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            DefaultTimeout = 30,
-        }.ToString();
+        ConnectionString = ConnectionStringFor(SqliteOpenMode.ReadWrite);
+        CreatingConnectionString = ConnectionStringFor(SqliteOpenMode.ReadWriteCreate);
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>
+    /// Every connection but the first: one that finds no file fails, instead of putting an empty database where the
+    /// relay's was deleted (the relay would then take the empty file for its own).
+    /// </summary>
     public string ConnectionString { get; }
+
+    /// <summary>The store's first connection at start, which creates the file on a first run.</summary>
+    public string CreatingConnectionString { get; }
+
+    private string ConnectionStringFor(SqliteOpenMode mode) =>
+        new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = mode, DefaultTimeout = 30 }.ToString();
 
     public void EnsureDirectory() => Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
 

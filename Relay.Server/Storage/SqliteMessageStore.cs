@@ -37,15 +37,16 @@ public sealed class SqliteMessageStore(
 
     public async Task InitializeAsync(CancellationToken ct)
     {
+        // The writer comes first: it is the one connection that may create the file.
+        _writer = new SqliteConnection(paths.CreatingConnectionString);
+        await _writer.OpenAsync(ct);
+        await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
+        await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
+
         await using (var db = await contexts.CreateDbContextAsync(ct))
         {
             await db.Database.MigrateAsync(ct);
         }
-
-        _writer = new SqliteConnection(paths.ConnectionString);
-        await _writer.OpenAsync(ct);
-        await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
-        await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
 
         _insert = new MessageInsert(_writer);
 

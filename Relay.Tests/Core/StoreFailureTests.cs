@@ -50,8 +50,17 @@ public sealed class StoreFailureTests
             File.Delete(file);
         }
 
+        // The readiness check, and any read, opens connections of its own: none of them may put an empty file in its place.
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.ThrowsAsync<HubException>(() => alice.HistoryAsync());
+
         var refused = Assert.ThrowsAsync<HubException>(() => alice.BroadcastAsync(Json.Of("after")));
-        Assert.That(refused?.Message, Does.Contain($"{ErrorCodes.StoreUnavailable}: "));
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused?.Message, Does.Contain($"{ErrorCodes.StoreUnavailable}: "));
+            Assert.That(File.Exists(relay.DatabasePath), Is.False);
+        });
     }
 
     [Test]
