@@ -73,6 +73,7 @@ public sealed class CommitPipeline(
         IReadOnlyList<AppendResult> results;
         try
         {
+            health.ReportCommitStarting();
             results = await store.AppendAsync(envelopes, CancellationToken.None);
             health.ReportSuccess();
         }

@@ -19,7 +19,7 @@ public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : 
     {
         if (health.CurrentFailure is { } failure)
         {
-            return HealthCheckResult.Unhealthy("the last commit failed", failure);
+            return HealthCheckResult.Unhealthy("commits are failing or stalled", failure);
         }
         try
         {

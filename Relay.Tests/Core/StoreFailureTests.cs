@@ -198,6 +198,31 @@ public sealed class StoreFailureTests
         Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    [Test]
+    public async Task Readyz_fails_while_a_commit_has_waited_on_the_store_too_long_and_recovers_once_it_is_stored()
+    {
+        var clock = new SettableClock(DateTimeOffset.UtcNow);
+        await using var relay = await TestRelay.StartAsync(clock: clock);
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        var alice = await relay.ConnectAsync("alice");
+        var health = relay.Services.GetRequiredService<StoreHealth>();
+
+        Task<SendAck> waiting;
+        // Another process holding the database's write lock, as an operator's sqlite3 shell left in a transaction does.
+        using (Change.Make(relay.DatabasePath, "BEGIN IMMEDIATE", "ROLLBACK"))
+        {
+            waiting = alice.BroadcastAsync(Json.Of("waits for the lock"));
+            await Wait.UntilAsync(() => health.CommitInProgress, "the commit waits for the lock");
+            Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "a commit in progress is not yet a stall");
+
+            clock.Now += StoreHealth.StallAfter;
+            Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        }
+
+        Assert.That((await waiting).Seq, Is.Positive, "the message is stored once the lock is let go");
+        Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     private static Change RefuseInserts(string databasePath) => Refuse(databasePath, "INSERT ON messages");
 
     /// <summary>Aborts every write of the given kind (<c>INSERT ON messages</c>) until disposed.</summary>
@@ -208,7 +233,7 @@ public sealed class StoreFailureTests
     private static Change HideMessages(string databasePath) => Change.Make(databasePath,
         "ALTER TABLE messages RENAME TO messages_hidden", "ALTER TABLE messages_hidden RENAME TO messages");
 
-    /// <summary>A change to the relay's schema, made beside the running relay and undone when disposed.</summary>
+    /// <summary>A change to the relay's database, made beside the running relay and undone when disposed.</summary>
     private sealed class Change(SqliteConnection connection, string undo) : IDisposable
     {
         public static Change Make(string databasePath, string make, string undo)
