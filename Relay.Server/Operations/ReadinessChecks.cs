@@ -12,7 +12,7 @@ public sealed class DrainHealthCheck(DrainState drain) : IHealthCheck
             : HealthCheckResult.Healthy());
 }
 
-/// <summary>Unhealthy when the store does not answer or commits are failing (<see cref="StoreHealth"/>).</summary>
+/// <summary>Unhealthy when the store does not answer, or commits are failing or stalled (<see cref="StoreHealth"/>).</summary>
 public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
