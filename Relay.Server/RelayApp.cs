@@ -73,6 +73,7 @@ public static class RelayApp
 
         var paths = new StoragePaths(configuration);
         services.AddSingleton(paths);
+        services.AddSingleton<DatabaseLock>();
         services.AddDbContextFactory<RelayDbContext>(o => o.UseSqlite(paths.ConnectionString));
         services.AddSingleton<IMessageStore, SqliteMessageStore>();
 

@@ -16,6 +16,7 @@ namespace SignalRelay.Server.Storage;
 public sealed class SqliteMessageStore(
     IDbContextFactory<RelayDbContext> contexts,
     StoragePaths paths,
+    DatabaseLock databaseLock,
     IOptions<RelayOptions> options) : IMessageStore, IAsyncDisposable
 {
     // Writes on other connections (presence flush, retention) take turns with the batch writer here rather
@@ -37,6 +38,7 @@ public sealed class SqliteMessageStore(
 
     public async Task InitializeAsync(CancellationToken ct)
     {
+        databaseLock.Take();
         // The writer comes first: it is the one connection that may create the file.
         _writer = new SqliteConnection(paths.CreatingConnectionString);
         await _writer.OpenAsync(ct);
@@ -331,5 +333,6 @@ public sealed class SqliteMessageStore(
         if (_writer is not null) await _writer.DisposeAsync();
         _writeTurn.Dispose();
         await _readTurns.DisposeAsync();
+        databaseLock.Release();
     }
 }

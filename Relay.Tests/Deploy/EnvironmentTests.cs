@@ -47,6 +47,25 @@ public sealed class EnvironmentTests
     }
 
     [Test]
+    public async Task A_second_relay_on_the_same_database_stops_with_exit_code_1_while_the_first_carries_on()
+    {
+        using var temp = new TempDirectory();
+        var databasePath = temp.File("relay_server.db");
+        await using (var first = await RelayProcess.StartOnLoopbackAsync(databasePath))
+        {
+            var failure = Assert.ThrowsAsync<InvalidOperationException>(() => RelayProcess.StartOnLoopbackAsync(databasePath));
+
+            Assert.That(failure!.Message, Does.Contain("exited early, with code 1:").And.Contain($"another relay is using {databasePath}"));
+            using var http = new HttpClient();
+            Assert.That((await http.GetAsync(new Uri(first.BaseUri, "/readyz"))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        // Once the first is gone, the database is free again.
+        await using var next = await RelayProcess.StartOnLoopbackAsync(databasePath);
+        Assert.That(next.HasExited, Is.False);
+    }
+
+    [Test]
     public async Task Startup_banner_logs_version_listening_url_database_path_and_auth_mode()
     {
         using var temp = new TempDirectory();
