@@ -7,8 +7,9 @@ using static SignalRelay.Tests.Raw.RawAgents;
 namespace SignalRelay.Tests.Core;
 
 /// <summary>
-/// The store failing, as a full disk or a failing volume makes it, on the real database: a trigger the test adds
-/// aborts the writes it names, or the messages table is renamed away so every read of it fails, until the test undoes it.
+/// The store failing, as a full disk, a failing volume or another process makes it, done to the real database beside
+/// the running relay: a trigger aborts the writes it names, the messages table is renamed away so every read of it
+/// fails, another connection holds the write lock, or the file is deleted.
 /// </summary>
 public sealed class StoreFailureTests
 {
