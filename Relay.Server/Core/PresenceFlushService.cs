@@ -3,12 +3,17 @@ using SignalRelay.Server.Configuration;
 
 namespace SignalRelay.Server.Core;
 
-/// <summary>Writes agents' presence and cursors back to the store every few seconds and once more at shutdown.</summary>
+/// <summary>
+/// Writes agents' presence and cursors back to the store every few seconds, and at shutdown twice: before the server
+/// stops and once more after. On SIGTERM every agent has been closed by the first (<see cref="ShutdownCoordinator"/>),
+/// which matters because the server's own stop may take what is left of the shutdown timeout: it waits for a request
+/// a client never finishes sending.
+/// </summary>
 public sealed class PresenceFlushService(
     SessionRegistry registry,
     IMessageStore store,
     IOptions<RelayOptions> options,
-    ILogger<PresenceFlushService> logger) : PeriodicService(logger)
+    ILogger<PresenceFlushService> logger) : PeriodicService(logger), IHostedLifecycleService
 {
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.Storage.PresenceFlushSeconds);
 
@@ -27,11 +32,31 @@ public sealed class PresenceFlushService(
         }
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => FlushAtShutdownAsync(cancellationToken);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // Not cancellationToken: once a client has held the server's stop to the shutdown timeout it has already
-        // fired, and skipping this one short write would replay to every agent all it read since the last flush.
-        await RunGuardedAsync(CancellationToken.None);
+        await FlushAtShutdownAsync(cancellationToken);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // The token is the host's shutdown timeout: a store that does not answer (another process holding its lock) must
+    // not hold the exit past it, and an expired token must not fail the host's stop.
+    private async Task FlushAtShutdownAsync(CancellationToken ct)
+    {
+        try
+        {
+            await RunGuardedAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogWarning("The shutdown timeout ran out before agents' presence was written; they may be sent again what they read since it last was");
+        }
     }
 }

@@ -32,14 +32,22 @@ public sealed class DurabilityTests
     }
 
     [Test]
-    public async Task Sigterm_while_a_client_has_sent_half_a_request_still_exits_0_and_saves_presence_when_the_timeout_runs_out()
+    public async Task Sigterm_while_a_client_has_sent_half_a_request_still_exits_0_and_keeps_what_agents_read()
     {
         using var dir = new TempDirectory();
         var db = dir.File("relay.db");
-        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db,
-            new Dictionary<string, string?> { ["Relay__Shutdown__TimeoutSeconds"] = "1" }))
+        SendAck ack;
+        // No periodic presence write in the test's time: only the ones at shutdown can store bob's cursor.
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, new Dictionary<string, string?>
         {
+            ["Relay__Shutdown__TimeoutSeconds"] = "1",
+            ["Relay__Storage__PresenceFlushSeconds"] = "3600",
+        }))
+        {
+            await using var alice = await ConnectAsync(relay, "alice");
             await using var bob = await ConnectAsync(relay, "bob");
+            ack = await alice.BroadcastAsync(Json.Of("read before the stop"), "m1");
+            await Wait.NextAsync(bob.Messages);
             // Kestrel waits for a request it has begun to read, so this one holds the server's stop to the timeout
             // and every service stopped after it is handed an expired token. A whole request answered first shows
             // that Kestrel is reading this connection, so it has the partial one before the signal arrives.
@@ -55,7 +63,34 @@ public sealed class DurabilityTests
             Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0), relay.Output);
         }
 
-        Assert.That(StoreFile.StatusOf(db, "bob"), Is.EqualTo(PresenceStatus.Offline), "the last presence flush, at shutdown, was skipped");
+        Assert.That(StoreFile.CursorOf(db, "bob"), Is.GreaterThanOrEqualTo(ack.Seq), "a restart would send bob again what he read");
+    }
+
+    [Test]
+    public async Task Sigterm_while_a_commit_waits_on_another_process_lock_exits_0_within_the_timeout()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(db,
+            new Dictionary<string, string?> { ["Relay__Shutdown__TimeoutSeconds"] = "1" });
+        await using var alice = await ConnectAsync(relay, "alice");
+        using var holder = StoreFile.Open(db);
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+        }
+        var waiting = alice.BroadcastAsync(Json.Of("waits for the lock"));
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        // Readiness turns once the commit has waited 5 s: then it is surely stuck on the lock when the signal comes.
+        await Wait.UntilAsync(async () => (await http.GetAsync("/readyz")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable,
+            "the commit is seen to stall", TimeSpan.FromSeconds(15));
+
+        relay.Terminate();
+
+        // SQLite would wait 30 s for the lock: neither the stuck commit nor the presence writes after it hold the exit.
+        Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(0), relay.Output);
+        Assert.That(waiting.IsCompletedSuccessfully, Is.False, "nothing was acknowledged");
     }
 
     [Test]

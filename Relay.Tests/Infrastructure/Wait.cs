@@ -56,10 +56,14 @@ public static class Wait
     }
 
     /// <summary>Polls a condition that has no event of its own (a file, a process, a table).</summary>
-    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Polls a condition that takes a round trip to check (an HTTP status).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? Default);
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
