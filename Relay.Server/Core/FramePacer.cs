@@ -12,7 +12,9 @@ public sealed class FramePacer
 {
     // No timer refills the bucket: 10,000 idle connections would cost 100,000 timer ticks a second. It is refilled by
     // the time gone by, when a frame finds it empty. Without a timer or a queue the bucket holds nothing to release, so
-    // it is never disposed: a connection's receive loop may still ask it after the connection has closed.
+    // it is never disposed: a connection's receive loop may still ask it after the connection has closed. Refilled this
+    // way, .NET's bucket also counts the time it sat full, so after an idle spell a connection may send up to twice
+    // its burst at once; the rate after that is as set.
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeSpan _refillEvery;
     private readonly FramePacing _pacing;
