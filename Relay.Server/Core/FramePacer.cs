@@ -11,10 +11,8 @@ namespace SignalRelay.Server.Core;
 public sealed class FramePacer
 {
     // No timer refills the bucket: 10,000 idle connections would cost 100,000 timer ticks a second. It is refilled by
-    // the time gone by, when a frame finds it empty. Without a timer or a queue the bucket holds nothing to release, so
-    // it is never disposed: a connection's receive loop may still ask it after the connection has closed. Refilled this
-    // way, .NET's bucket also counts the time it sat full, so after an idle spell a connection may send up to twice
-    // its burst at once; the rate after that is as set.
+    // the time gone by, as each frame asks. Without a timer or a queue the bucket holds nothing to release, so it is
+    // never disposed: a connection's receive loop may still ask it after the connection has closed.
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeSpan _refillEvery;
     private readonly FramePacing _pacing;
@@ -32,16 +30,12 @@ public sealed class FramePacer
     /// <summary>Takes one frame's token if the budget holds one now.</summary>
     public bool TryTake()
     {
-        using (var lease = _bucket.AttemptAcquire())
-        {
-            if (lease.IsAcquired)
-            {
-                return true;
-            }
-        }
+        // Refilled before every take, not only once it is empty: .NET's bucket stops its clock while it is full, and its
+        // next refill counts the time since, so refilled only when empty it gave a connection that had been idle up to
+        // twice its burst at once.
         _bucket.TryReplenish();
-        using var retry = _bucket.AttemptAcquire();
-        return retry.IsAcquired;
+        using var lease = _bucket.AttemptAcquire();
+        return lease.IsAcquired;
     }
 
     /// <summary>Completes at once while the connection is within its budget, otherwise once a refill covers the frame.</summary>

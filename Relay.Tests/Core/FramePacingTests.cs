@@ -20,9 +20,8 @@ public sealed class FramePacingTests
 {
     private const int Frames = 40;
 
-    // Ten frames at once, then ten a second. The bucket's first refill also pays for the time it sat full, up to a
-    // burst more (FramePacer), so the fortieth may be read after two seconds, never sooner.
-    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2);
+    // Ten frames at once, then ten a second: the fortieth cannot be read before three seconds have passed.
+    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2.5);
 
     private static Task<TestRelay> StartAsync() => TestRelay.StartAsync(new Dictionary<string, string?>
     {
@@ -178,6 +177,24 @@ public sealed class FramePacingTests
             Assert.That(answers, Is.All.EqualTo(UpgradedTcp.Pong), "every ping answered");
             Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the pings were read at ten a second");
         });
+    }
+
+    [Test]
+    public async Task A_connection_that_sat_idle_gets_its_burst_once_not_again_for_the_time_it_idled()
+    {
+        await using var relay = await StartAsync();
+        using var client = await UpgradedTcp.ConnectAsync(relay, "/ws");
+        // Idling is the condition under test: a bucket that counted this second as refill would let through ten more.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var clock = Stopwatch.StartNew();
+
+        await client.SendAsync(Enumerable.Range(0, Frames).Select(_ => UpgradedTcp.Frame(UpgradedTcp.Ping, final: true, [])));
+        for (var i = 0; i < Frames; i++)
+        {
+            await client.NextFrameAsync();
+        }
+
+        Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the burst, then ten a second: no second burst for the idle time");
     }
 
     // A v0.3 HELLO, and the hub's handshake padded to at least one byte a fragment.
