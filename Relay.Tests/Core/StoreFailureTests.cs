@@ -92,7 +92,7 @@ public sealed class StoreFailureTests
     }
 
     [Test]
-    public async Task An_agent_whose_backlog_cannot_be_read_is_told_STORE_UNAVAILABLE_and_gets_all_of_it_next_time()
+    public async Task An_agent_whose_backlog_cannot_be_read_is_told_STORE_UNAVAILABLE_at_either_door_and_gets_all_of_it_next_time()
     {
         await using var relay = await TestRelay.StartAsync();
         await (await V03Async(relay, "bob")).CloseAsync();
@@ -115,6 +115,11 @@ public sealed class StoreFailureTests
                 Assert.That(error.Str("error_message"), Does.Not.Contain("SQLite"), "the store's own error stays in the log");
             });
             Assert.That(await bob.ClosedWithinAsync(), Is.Not.Null);
+
+            var carol = relay.CreateClient("carol");
+            var told = Wait.ForEventAsync<RelayError>(h => carol.ErrorReceived += h, e => e.Code == ErrorCodes.StoreUnavailable, "the hub agent is told");
+            await carol.ConnectAsync();
+            Assert.That((await told).Recoverable, Is.True);
         }
 
         await using var back = await V03Async(relay, "bob");
