@@ -35,10 +35,10 @@ public sealed class AuthConfigurationTests
     {
         using var data = new TempDirectory();
 
-        var failure = Assert.ThrowsAsync<InvalidOperationException>(() => RelayProcess.StartOnLoopbackAsync(
+        var failure = await RelayProcess.StartFailureAsync(RelayProcess.StartOnLoopbackAsync(
             data.File("relay.db"), new Dictionary<string, string?> { ["Auth__Mode"] = "Jwt", ["Auth__Audiences__0"] = "relay" }));
 
-        Assert.That(failure!.Message, Does.Contain("Auth:Authority is required"));
+        Assert.That(failure, Does.Contain("Auth:Authority is required"));
     }
 
     [TestCase("Auth:Authority", "http://idp.example", "Auth:Authority must use https")]

@@ -67,6 +67,24 @@ public sealed partial class RelayProcess : IAsyncDisposable
         return StartAsync(env, "--urls", "http://127.0.0.1:0");
     }
 
+    /// <summary>
+    /// What a start that must fail printed, up to its exit (<see cref="InvalidOperationException"/> from the start). A relay that
+    /// starts after all is stopped before the test fails, so it does not outlive the test.
+    /// </summary>
+    public static async Task<string> StartFailureAsync(Task<RelayProcess> starting)
+    {
+        try
+        {
+            await using var started = await starting;
+        }
+        catch (InvalidOperationException failure)
+        {
+            return failure.Message;
+        }
+        Assert.Fail("The relay started.");
+        return "";
+    }
+
     /// <summary>Sends SIGTERM, as a platform does on redeploy.</summary>
     public void Terminate() => Signal(15);
 
