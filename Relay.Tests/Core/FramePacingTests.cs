@@ -197,10 +197,11 @@ public sealed class FramePacingTests
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(Slowest), "the burst, then ten a second: no second burst for the idle time");
     }
 
-    // A v0.3 HELLO, and the hub's handshake padded to at least one byte a fragment.
+    // A v0.3 HELLO, and the hub's handshake padded to exactly one byte a fragment (40 bytes), so that its end, which the
+    // answer waits for, comes in the last one.
     [TestCase("/ws", """{"protocol_version":"0.3","message_type":"HELLO","sender":"dripper"}""", "WELCOME",
         TestName = "A v0.3 HELLO dripped in fragments pays for each, so its WELCOME waits for them")]
-    [TestCase(HubProtocol.Path + "?agent=dripper", "{\"protocol\":\"json\",          \"version\":1}\u001e", "{}",
+    [TestCase(HubProtocol.Path + "?agent=dripper", "{\"protocol\":\"json\",        \"version\":1}\u001e", "{}",
         TestName = "A hub handshake dripped in fragments pays for each, so its answer waits for them")]
     public async Task A_message_dripped_in_fragments_pays_for_each_so_its_answer_waits_for_them(string path, string message, string answer)
     {
