@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace SignalRelay.Server.Configuration;
 
@@ -7,11 +8,12 @@ public sealed class RelayOptions
 {
     public const string Section = "Relay";
 
-    public LimitOptions Limits { get; set; } = new();
-    public StorageOptions Storage { get; set; } = new();
-    public RetentionOptions Retention { get; set; } = new();
-    public SessionOptions Sessions { get; set; } = new();
-    public ShutdownOptions Shutdown { get; set; } = new();
+    // Data annotations check nested settings only where a property asks for it.
+    [ValidateObjectMembers] public LimitOptions Limits { get; set; } = new();
+    [ValidateObjectMembers] public StorageOptions Storage { get; set; } = new();
+    [ValidateObjectMembers] public RetentionOptions Retention { get; set; } = new();
+    [ValidateObjectMembers] public SessionOptions Sessions { get; set; } = new();
+    [ValidateObjectMembers] public ShutdownOptions Shutdown { get; set; } = new();
 }
 
 public sealed class LimitOptions
@@ -102,7 +104,7 @@ public sealed class LimitOptions
 public sealed class StorageOptions
 {
     /// <summary>SQLite's <c>synchronous</c> pragma for the writer: FULL survives power loss, NORMAL only process crashes.</summary>
-    [RegularExpression("^(FULL|NORMAL|Full|Normal|full|normal)$")] public string Synchronous { get; set; } = "FULL";
+    [RegularExpression("^(?i:full|normal)$")] public string Synchronous { get; set; } = "FULL";
 
     /// <summary>The most messages committed in one transaction.</summary>
     [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 1024;

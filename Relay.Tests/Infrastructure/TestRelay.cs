@@ -56,7 +56,17 @@ public sealed class TestRelay : IAsyncDisposable
                 builder.Services.AddSingleton(clock);
             }
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A start that fails (a test of bad settings) leaves no host or folder behind.
+            await app.DisposeAsync();
+            owned?.Dispose();
+            throw;
+        }
         return new TestRelay(app, path, owned);
     }
 
