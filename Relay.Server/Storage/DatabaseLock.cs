@@ -20,11 +20,22 @@ public sealed class DatabaseLock(StoragePaths paths)
         {
             _held = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (HeldByAnotherProcess(ex))
         {
             throw new InvalidOperationException($"{LockPath} is locked: another relay is using {paths.DatabasePath}. Run one relay per database. ({ex.Message})", ex);
         }
+        catch (IOException ex)
+        {
+            // A read-only volume, a full disk, a name too long: the operator should look there, not for a second relay.
+            throw new InvalidOperationException($"{LockPath} could not be created or opened: {ex.Message}", ex);
+        }
     }
+
+    // .NET reports a lock held elsewhere as an IOException carrying the system's own code for it.
+    private static bool HeldByAnotherProcess(IOException ex) => ex.HResult == (
+        OperatingSystem.IsWindows() ? unchecked((int)0x80070020) // ERROR_SHARING_VIOLATION
+        : OperatingSystem.IsLinux() ? 11 // EWOULDBLOCK
+        : 35); // EWOULDBLOCK on macOS and the BSDs
 
     public void Release()
     {

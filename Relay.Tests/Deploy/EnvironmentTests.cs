@@ -66,6 +66,20 @@ public sealed class EnvironmentTests
     }
 
     [Test]
+    public async Task A_lock_file_that_cannot_be_made_is_told_as_it_is_not_as_another_relay()
+    {
+        using var temp = new TempDirectory();
+        // The longest name a folder entry may have is 255 bytes: the database's own name fits, its ".lock" does not.
+        var databasePath = temp.File(new string('d', 251));
+
+        var failure = await RelayProcess.StartFailureAsync(RelayProcess.StartOnLoopbackAsync(databasePath));
+
+        Assert.That(failure, Does.Contain("exited early, with code 1:")
+            .And.Contain($"{databasePath}.lock could not be created or opened: ").And.Contain("too long")
+            .And.Not.Contain("another relay"));
+    }
+
+    [Test]
     public async Task Startup_banner_logs_version_listening_url_database_path_and_auth_mode()
     {
         using var temp = new TempDirectory();
