@@ -23,7 +23,13 @@ public sealed class AgentIdentityResolver(
     /// <summary>The agent id a hub connection speaks for, or a <c>RelayException</c> saying why there is none.</summary>
     public string ResolveHubAgent(HttpContext http)
     {
-        var claimed = http.Request.Query[HubProtocol.AgentQuery].ToString();
+        var named = http.Request.Query[HubProtocol.AgentQuery];
+        if (named.Count > 1)
+        {
+            throw new RelayException(ErrorCodes.InvalidAgentId,
+                $"Name the agent once: the '{HubProtocol.AgentQuery}' query parameter came {named.Count} times.", recoverable: false);
+        }
+        var claimed = named.ToString();
         if (AuthOn)
         {
             return Bind(UpgradeAgent(http), claimed);
@@ -90,7 +96,7 @@ public sealed class AgentIdentityResolver(
         if (!AgentIds.IsValid(claimed, max))
         {
             throw new RelayException(ErrorCodes.InvalidAgentId,
-                $"Agent id must be 1 to {max} characters, without control characters or surrounding spaces.",
+                $"Agent id must be 1 to {max} characters, without control, format or line-separating characters or surrounding spaces.",
                 recoverable: false);
         }
         if (IsRelayName(claimed!))
@@ -119,13 +125,16 @@ public sealed class AgentIdentityResolver(
 
     private string Bind(string tokenAgent, string? claimed)
     {
-        if (!string.IsNullOrEmpty(claimed) && !string.Equals(claimed, tokenAgent, StringComparison.Ordinal))
+        var agent = Validate(tokenAgent);
+        if (!string.IsNullOrEmpty(claimed) && !string.Equals(claimed, agent, StringComparison.Ordinal))
         {
+            // Both names go into the refusal, and from there into the log: a claim that is no agent id is refused as such.
+            Validate(claimed);
             throw new RelayException(ErrorCodes.SenderMismatch,
-                $"The token names agent '{tokenAgent}'; this connection may not speak as '{claimed}'.",
+                $"The token names agent '{agent}'; this connection may not speak as '{claimed}'.",
                 recoverable: false);
         }
-        return Validate(tokenAgent);
+        return agent;
     }
 }
 

@@ -69,6 +69,20 @@ public sealed class HubAuthTests
     }
 
     [Test]
+    public async Task A_claimed_agent_that_is_no_agent_id_is_refused_as_such_and_not_echoed()
+    {
+        await using var secured = await SecuredRelay.StartAsync();
+        const string forgery = "x\r2026-11-22T23:59:59Z info: Agent root connected\u001b[8m";
+        await using var mallory = secured.OneShotClient(forgery, () => Task.FromResult<string?>(secured.Issuer.Token("mallory")));
+        var closed = Wait.ForEventAsync<Exception?>(h => mallory.Closed += h, _ => true, "the refused connection to close");
+
+        await mallory.ConnectAsync();
+
+        var reason = (await closed)?.Message;
+        Assert.That(reason, Does.Contain(ErrorCodes.InvalidAgentId).And.Not.Contain("root connected"));
+    }
+
+    [Test]
     public async Task An_expired_token_ends_a_live_hub_session_and_the_provider_is_asked_again_on_reconnect()
     {
         await using var secured = await SecuredRelay.StartAsync();

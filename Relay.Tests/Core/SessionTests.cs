@@ -72,6 +72,16 @@ public sealed class SessionTests
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
     }
 
+    [Test]
+    public async Task The_hub_refuses_an_agent_named_twice()
+    {
+        await using var relay = await TestRelay.StartAsync();
+
+        var text = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent=a&agent=b");
+        Assert.That(text, Does.Contain("\"type\":7").And.Contain("Name the agent once"));
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("a,b"), Is.False);
+    }
+
     /// <summary>A SignalR client that completes the handshake and then never reads again.</summary>
     private static async Task<ClientWebSocket> ConnectHubWithoutReadingAsync(TestRelay relay, string agent)
     {

@@ -161,6 +161,21 @@ public sealed class BadInputTests
         });
     }
 
+    [TestCase("x\u202Enimda")] // a right-to-left override: shows as "xadmin"
+    [TestCase("line\u2028info: forged")]
+    [TestCase("zero\u200Bwidth")]
+    public async Task A_name_that_shows_as_something_else_is_refused_and_the_socket_closed(string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSocketClient.ConnectAsync(relay);
+
+        await client.SendAsync(Hello(name));
+
+        Assert.That((await client.NextAsync()).ErrorCode(), Is.EqualTo("INVALID_AGENT_ID"));
+        Assert.That(await client.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
+    }
+
     [TestCase("relay_server")]
     [TestCase("relay")]
     public async Task The_relays_own_names_cannot_be_claimed(string name)
