@@ -24,14 +24,16 @@ public static class ConsoleEndpoints
     public static WebApplication MapConsole(this WebApplication app)
     {
         app.Use(ServePageAsync);
-        app.UseStaticFiles();
-        app.MapGet(HistoryPath, HistoryAsync).RequireAuthorization(RelayPolicies.Agent);
+        // The page is also a static file (/index.html), so every file gets the page's headers.
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => AddPageHeaders(file.Context.Response) });
+        app.MapMethods(HistoryPath, OperationsEndpoints.ReadMethods, HistoryAsync).RequireAuthorization(RelayPolicies.Agent);
         return app;
     }
 
     private static async Task ServePageAsync(HttpContext context, RequestDelegate next)
     {
-        var page = context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) && !context.WebSockets.IsWebSocketRequest
+        var method = context.Request.Method;
+        var page = context.Request.Path == "/" && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && !context.WebSockets.IsWebSocketRequest
             ? context.RequestServices.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider.GetFileInfo("index.html")
             : null;
         if (page is not { Exists: true })
@@ -40,9 +42,14 @@ public static class ConsoleEndpoints
             return;
         }
         context.Response.ContentType = "text/html; charset=utf-8";
-        context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        context.Response.Headers.CacheControl = "no-cache";
+        AddPageHeaders(context.Response);
         await context.Response.SendFileAsync(page, context.RequestAborted);
+    }
+
+    private static void AddPageHeaders(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.CacheControl = "no-cache";
     }
 
     /// <summary>

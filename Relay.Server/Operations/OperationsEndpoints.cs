@@ -12,17 +12,20 @@ public static class OperationsEndpoints
     public const string LivenessPath = "/healthz";
     public const string AgentCorePingPath = "/ping";
 
+    /// <summary>What every read-only endpoint answers: HEAD as well as GET, as HTTP asks and uptime checkers expect.</summary>
+    public static readonly IReadOnlyList<string> ReadMethods = [HttpMethods.Get, HttpMethods.Head];
+
     /// <summary><c>/healthz</c> (liveness), <c>/ping</c> (AgentCore's health contract), <c>/readyz</c> (readiness), <c>/api/agents</c>.</summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        app.MapGet(LivenessPath, () => Results.Text("OK"));
-        app.MapGet(AgentCorePingPath, (AgentCorePing ping) =>
+        app.MapMethods(LivenessPath, ReadMethods, () => Results.Text("OK"));
+        app.MapMethods(AgentCorePingPath, ReadMethods, (AgentCorePing ping) =>
             Results.Json(ping.Current(), OperationsJsonContext.Default.PingStatus));
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
-        app.MapGet("/api/agents", Agents).RequireAuthorization(RelayPolicies.Admin);
+        app.MapMethods("/api/agents", ReadMethods, Agents).RequireAuthorization(RelayPolicies.Admin);
         return app;
     }
 

@@ -44,6 +44,37 @@ public sealed class ConsoleEndpointTests
     }
 
     [Test]
+    public async Task The_page_by_its_file_name_has_the_same_security_headers()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        using var page = await http.GetAsync("/index.html");
+
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(page.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("frame-ancestors 'none'"));
+    }
+
+    [TestCase("/")]
+    [TestCase("/healthz")]
+    [TestCase("/ping")]
+    [TestCase("/readyz")]
+    [TestCase("/api/agents")]
+    [TestCase("/api/history?agent=watcher")]
+    [TestCase("/js/console.js")]
+    public async Task A_read_endpoint_answers_HEAD_as_it_answers_GET(string path)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        using var get = await http.GetAsync(path);
+
+        Assert.That(head.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(head.Content.Headers.ContentType?.MediaType, Is.EqualTo(get.Content.Headers.ContentType?.MediaType));
+    }
+
+    [Test]
     public async Task History_endpoint_returns_what_the_named_agent_may_see_and_refuses_an_unnamed_request()
     {
         await using var relay = await TestRelay.StartAsync();
