@@ -16,6 +16,7 @@ public static class AuthSetup
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<RelayTokenValidator>();
+        services.AddHostedService<IdentityProviderOutageLog>();
 
         // Everything below reads the Auth section when first used, not now: configuration may still be added
         // after the relay's services are registered (tests, hosting extensions).

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
@@ -23,6 +24,12 @@ public sealed class RelayTokenValidator(
     // azp: OIDC; client_id: RFC 9068, Cognito; appid: Entra ID v1; cid: Okta.
     private static readonly string[] ClientClaims = ["azp", "client_id", "appid", "cid"];
 
+    // Only reads the token's shape: a JWS or JWE in compact form, within the library's size limit.
+    private static readonly JsonWebTokenHandler CompactJwt = new();
+
+    private long _outages;
+    private Exception? _lastOutage;
+
     private static readonly RelayError Unavailable = new()
     {
         Code = ErrorCodes.AuthUnavailable,
@@ -35,6 +42,11 @@ public sealed class RelayTokenValidator(
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var manager = options.ConfigurationManager
             ?? throw new InvalidOperationException("JWT validation is not configured: Auth:Mode must be Jwt.");
+        if (!CompactJwt.CanReadToken(token))
+        {
+            // Refused before the provider is asked: any string at all must not cost a fetch while it is out of reach.
+            return Refuse(new SecurityTokenMalformedException("The token could not be read."));
+        }
         if (await ConfigurationAsync(options, manager, ct) is not { } configuration)
         {
             return new TokenCheck(null, null, default, Unavailable, new SecurityTokenException(Unavailable.Message));
@@ -77,7 +89,11 @@ public sealed class RelayTokenValidator(
         return new TokenCheck(principal, agent, ExpiresAt(principal) ?? result.SecurityToken.ValidTo + auth.Value.ClockSkew, null, null);
     }
 
-    /// <summary>The issuer's discovery document and keys, or null (logged at Warning) when they cannot be fetched.</summary>
+    /// <summary>
+    /// The issuer's discovery document and keys, or null when they cannot be fetched. That is the operator's problem, not
+    /// the client's, so the token is refused without a 500, and <see cref="IdentityProviderOutageLog"/> warns of it once
+    /// an interval: every request of every client meets it, and a warning each would flood the log.
+    /// </summary>
     private async Task<OpenIdConnectConfiguration?> ConfigurationAsync(JwtBearerOptions options, IConfigurationManager<OpenIdConnectConfiguration> manager, CancellationToken ct)
     {
         try
@@ -86,11 +102,15 @@ public sealed class RelayTokenValidator(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The operator's problem, not the client's: logged as such, and the token refused without a 500.
-            logger.LogWarning(ex, "Cannot fetch the identity provider's discovery document or keys from {Address}", options.MetadataAddress);
+            Volatile.Write(ref _lastOutage, ex);
+            Interlocked.Increment(ref _outages);
+            logger.LogDebug(ex, "Cannot fetch the identity provider's discovery document or keys from {Address}", options.MetadataAddress);
             return null;
         }
     }
+
+    /// <summary>Tokens left unchecked because the identity provider could not be reached, since the last call, and the last reason.</summary>
+    public (long Count, Exception? Last) TakeOutages() => (Interlocked.Exchange(ref _outages, 0), Volatile.Read(ref _lastOutage));
 
     /// <summary>When a validated principal's session must end: its <c>exp</c> plus the tolerated clock skew.</summary>
     public DateTimeOffset? ExpiresAt(ClaimsPrincipal principal) =>

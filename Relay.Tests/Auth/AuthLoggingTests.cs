@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 
 namespace SignalRelay.Tests.Auth;
 
@@ -31,4 +32,41 @@ public sealed class AuthLoggingTests
             }
         });
     }
+
+    [Test]
+    public async Task An_unreachable_identity_provider_is_warned_of_once_an_interval_not_once_a_request()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        var environment = issuer.RelaySettings().ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value);
+        var token = issuer.Token("alice");
+        await issuer.StopAsync();
+        using var data = new TempDirectory();
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"), environment);
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        const int Requests = 20;
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < Requests; i++)
+        {
+            // A token the provider would have to be asked about, and one that is no JWT at all, which must not be.
+            statuses.Add(await StatusWithTokenAsync(http, token));
+            statuses.Add(await StatusWithTokenAsync(http, "not-a-jwt"));
+        }
+        await Wait.UntilAsync(() => ReportedOutages(relay.Output).Sum() >= Requests, "the outage is warned of", TimeSpan.FromSeconds(30));
+
+        Assert.That(statuses, Is.All.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(ReportedOutages(relay.Output), Has.Count.LessThanOrEqualTo(2), relay.Output);
+        Assert.That(ReportedOutages(relay.Output).Sum(), Is.EqualTo(Requests), "only the well-formed tokens waited on the provider");
+    }
+
+    private static async Task<HttpStatusCode> StatusWithTokenAsync(HttpClient http, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/history?limit=1");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static List<int> ReportedOutages(string log) =>
+        [.. Regex.Matches(log, @"(\d+) token check\(s\) in the last").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
 }
