@@ -43,4 +43,7 @@ public static class ErrorCodes
     public const string InvalidAgentId = "INVALID_AGENT_ID";
     public const string HeartbeatTimeout = "HEARTBEAT_TIMEOUT";
     public const string InternalError = "INTERNAL_ERROR";
+
+    /// <summary>The content of the <c>error</c> envelope that ends a hub stream cut off before its <c>turn_end</c>.</summary>
+    public const string StreamAborted = "STREAM_ABORTED";
 }

@@ -11,7 +11,7 @@ namespace SignalRelay.Server.Core;
 /// </summary>
 public static class AgentMetadata
 {
-    /// <summary>Throws <c>INVALID_MESSAGE</c> for metadata over <paramref name="maxBytes"/> of JSON, or that is not text.</summary>
+    /// <summary>Throws <c>INVALID_MESSAGE</c> for metadata over <paramref name="maxBytes"/> of JSON, nested too deep, or that is not text.</summary>
     public static void Check(JsonElement? metadata, int maxBytes)
     {
         if (metadata is not { } given)
@@ -27,6 +27,10 @@ public static class AgentMetadata
         if (JsonText.HasLoneSurrogate(json))
         {
             throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
+        }
+        if (JsonText.NestsDeeperThan(given, JsonText.MaxNesting))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"The agent metadata is too deep. {JsonText.TooDeepMessage}");
         }
     }
 }

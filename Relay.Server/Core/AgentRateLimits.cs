@@ -24,6 +24,9 @@ public sealed class AgentRateLimits : IDisposable
     /// <summary>Throws <c>RATE_LIMITED</c> when the agent has used up its burst of messages.</summary>
     public void TakeSend(string agent) => Take(_sends, agent, 1, "Too many messages; slow down and resend.");
 
+    /// <summary>Takes one message from the agent's budget, waiting for a refill when it is spent.</summary>
+    public ValueTask TakeSendAsync(string agent, CancellationToken ct) => _sends.TakeAsync(agent, 1, ct);
+
     /// <summary>Throws <c>RATE_LIMITED</c> when a history page of <paramref name="rows"/> would exceed the agent's read budget.</summary>
     public void TakeHistory(string agent, int rows) =>
         Take(_readRows, agent, rows, "Too many history rows asked for; slow down, or ask for smaller pages, and ask again.");

@@ -10,6 +10,51 @@ namespace SignalRelay.Server.Core;
 /// </summary>
 public static class JsonText
 {
+    /// <summary>
+    /// How deep content and metadata may nest objects and arrays. The hub's JSON protocol reads a whole message at most
+    /// 64 deep, and a delivery puts content three levels down (the message, its arguments, the envelope): anything
+    /// deeper would be stored, then fail to reach every .NET agent on every replay.
+    /// </summary>
+    public const int MaxNesting = 61;
+
+    public static readonly string TooDeepMessage = $"It nests objects and arrays more than {MaxNesting} deep; it was refused.";
+
+    /// <summary>True when <paramref name="value"/> nests objects and arrays more than <paramref name="levels"/> deep.</summary>
+    public static bool NestsDeeperThan(JsonElement value, int levels)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                if (levels == 0)
+                {
+                    return true;
+                }
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (NestsDeeperThan(property.Value, levels - 1))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            case JsonValueKind.Array:
+                if (levels == 0)
+                {
+                    return true;
+                }
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (NestsDeeperThan(item, levels - 1))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            default:
+                return false;
+        }
+    }
+
     public const string LoneSurrogateMessage =
         "A string holds half of a UTF-16 surrogate pair on its own (a lone \\uD800-\\uDFFF escape), which is not text; it was refused.";
 

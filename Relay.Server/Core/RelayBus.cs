@@ -15,6 +15,8 @@ public sealed class RelayBus(
     IOptions<RelayOptions> options,
     ILogger<RelayBus> logger)
 {
+    private static readonly JsonElement NullContent = JsonElement.Parse("null");
+
     private readonly LimitOptions _limits = options.Value.Limits;
 
     /// <summary>
@@ -24,11 +26,34 @@ public sealed class RelayBus(
     public Task<SendAck> PublishAsync(string from, SendRequest request, CancellationToken ct = default)
     {
         PendingPublish pending;
-        ValueTask submitted;
         try
         {
             pending = new PendingPublish(Validate(from, request));
             rateLimits.TakeSend(from);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<SendAck>(ex);
+        }
+        return Submit(pending, ct);
+    }
+
+    /// <summary>
+    /// As <see cref="PublishAsync"/>, but a sender past its budget waits for it instead of being refused: for the parts of
+    /// a stream, which are slowed down rather than cut off halfway.
+    /// </summary>
+    public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct)
+    {
+        var pending = new PendingPublish(Validate(from, request));
+        await rateLimits.TakeSendAsync(from, ct);
+        return await Submit(pending, ct);
+    }
+
+    private Task<SendAck> Submit(PendingPublish pending, CancellationToken ct)
+    {
+        ValueTask submitted;
+        try
+        {
             submitted = pipeline.SubmitAsync(pending, ct);
         }
         catch (Exception ex)
@@ -111,6 +136,10 @@ public sealed class RelayBus(
         {
             throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
         }
+        if (JsonText.NestsDeeperThan(request.Content, JsonText.MaxNesting))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"The content is too deep. {JsonText.TooDeepMessage}");
+        }
         if (request.To is not null && !AgentIds.IsValid(request.To, _limits.MaxAgentIdLength))
         {
             throw new RelayException(ErrorCodes.InvalidMessage, "Recipient is not a valid agent id.");
@@ -124,8 +153,9 @@ public sealed class RelayBus(
         {
             throw new RelayException(ErrorCodes.MissingField, "A direct message needs a recipient.");
         }
-        // Size is bounded by each door's frame limit before the request gets here.
-        var content = request.Content.ValueKind == JsonValueKind.Undefined ? default : request.Content;
+        // Size is bounded by each door's frame limit before the request gets here. A message without content carries
+        // null: an undefined element cannot be written, and would fail every receiver it was sent to.
+        var content = request.Content.ValueKind == JsonValueKind.Undefined ? NullContent : request.Content;
 
         return new Envelope
         {

@@ -93,34 +93,15 @@ public sealed class RelayHub(
     /// <summary>Replaces this agent's metadata and tells everyone.</summary>
     public void Announce(JsonElement? metadata) => bus.Announce(Session, metadata);
 
-    /// <summary>
-    /// Relays each item of a client stream as a <c>stream</c> envelope, then a <c>turn_end</c>;
-    /// returns the ACK of the <c>turn_end</c>.
-    /// </summary>
-    public async Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks)
-    {
-        var agent = Session.AgentId;
-        var streamId = Guid.NewGuid().ToString("N");
-        var index = 0;
-        await foreach (var chunk in chunks.WithCancellation(Context.ConnectionAborted))
-        {
-            await bus.PublishAsync(agent, new SendRequest
-            {
-                Id = $"{streamId}:{index++}",
-                To = to,
-                Kind = EnvelopeKinds.Stream,
-                Content = chunk,
-            }, Context.ConnectionAborted);
-        }
-        return await bus.PublishAsync(agent, new SendRequest
-        {
-            Id = $"{streamId}:end",
-            To = to,
-            Kind = EnvelopeKinds.TurnEnd,
-            Content = JsonSerializer.SerializeToElement(index, RelayJsonContext.Default.Int32),
-        }, Context.ConnectionAborted);
-    }
+    /// <summary>Relays a client stream (<see cref="HubStreams"/>); returns the ACK of its closing <c>turn_end</c>.</summary>
+    public Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks) =>
+        HubStreams.RelayAsync(bus, Session.AgentId, to, chunks, Context.ConnectionAborted);
 
-    private HubSession Session => Context.Items[SessionKey] as HubSession
-        ?? throw new HubException("This connection has no relay session.");
+    /// <summary>This connection's session; a call after it was closed (replaced, draining) is refused with the reason.</summary>
+    private HubSession Session => Context.Items[SessionKey] switch
+    {
+        HubSession { CloseReason: { } reason } => throw new RelayException(reason),
+        HubSession session => session,
+        _ => throw new HubException("This connection has no relay session."),
+    };
 }

@@ -130,24 +130,6 @@ public sealed class ConsoleEndpointTests
         Assert.That(history!.Select(e => e.Content.GetString()), Is.EqualTo(new[] { "one", "two" }));
     }
 
-    [Test]
-    public async Task History_endpoint_returns_content_nested_as_deep_as_a_frame_may_be()
-    {
-        await using var relay = await TestRelay.StartAsync();
-        await using var sender = await SignalRelay.Tests.Raw.RawAgents.V03Async(relay, "nester");
-        // With the frame's own object, 64 levels: the deepest the raw door reads.
-        var deep = new string('[', 63) + new string(']', 63);
-        await sender.SendAsync($$"""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"deep","sender":"nester","content":{{deep}}}""");
-        await sender.NextWhereAsync(f => f.GetProperty("message_type").GetString() == "ACK", "the ACK");
-        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
-
-        using var response = await http.GetAsync("/api/history?agent=reader");
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var history = await response.Content.ReadFromJsonAsync(RelayJsonContext.Default.EnvelopeArray);
-        Assert.That(history!.Single().Content.GetRawText(), Is.EqualTo(deep));
-    }
-
     private static async Task<JsonElement> ReceiveJsonAsync(ClientWebSocket socket, CancellationToken ct)
     {
         var buffer = new byte[16 * 1024];

@@ -24,6 +24,20 @@ public sealed class SessionTests
     }
 
     [Test]
+    public async Task A_replaced_hub_connection_may_not_send_in_the_moment_before_it_is_closed()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var first = await HubWire.ConnectAsync(relay, "worker");
+        await Wait.UntilAsync(() => relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("worker"), "worker is online");
+
+        await relay.ConnectAsync("worker");
+        var refusal = await first.InvokeAsync("Send", """{"id":"from-the-old-one","content":"late"}""");
+
+        Assert.That(refusal, Does.Contain(ErrorCodes.SessionReplaced));
+        Assert.That(relay.QueryNumber("SELECT COUNT(*) FROM messages WHERE message_id = 'from-the-old-one'"), Is.Zero);
+    }
+
+    [Test]
     public async Task A_receiver_that_never_reads_is_dropped_without_delaying_anyone_else()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>

@@ -38,6 +38,12 @@ public sealed class HubWire : IAsyncDisposable
         var id = (++_lastInvocation).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await _socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":[{{arguments}}]}{{Separator}}"""),
             WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        return await CompletionAsync(id);
+    }
+
+    /// <summary>The completion message of invocation <paramref name="id"/>, skipping everything else the hub sends.</summary>
+    public async Task<JsonElement> CompletionAsync(string id)
+    {
         while (true)
         {
             var message = await NextAsync();
@@ -109,6 +115,9 @@ public sealed class HubWire : IAsyncDisposable
         }
         return _received.Dequeue();
     }
+
+    /// <summary>Drops the connection without a close handshake, as a crashed client or a lost network does.</summary>
+    public void Abort() => _socket.Abort();
 
     public async ValueTask DisposeAsync()
     {

@@ -32,7 +32,8 @@ public static class MeshFrames
 
     /// <summary>
     /// <c>{"type":"presence","from":ID,"data":{...}}</c>: online with the agent's metadata fields and
-    /// <c>status</c>; offline with only <c>status</c>.
+    /// <c>status</c> (metadata that is not an object, as another door may announce, as <c>metadata</c>); offline with
+    /// only <c>status</c>.
     /// </summary>
     public static byte[] Presence(PresenceEvent presence) => JsonFrame.Write(presence, static (w, p) =>
     {
@@ -48,6 +49,11 @@ public static class MeshFrames
                     field.WriteTo(w);
                 }
             }
+        }
+        else if (p.Status == PresenceStatus.Online && p.Metadata is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } other)
+        {
+            w.WritePropertyName("metadata");
+            other.WriteTo(w);
         }
         w.WriteString("status", p.Status);
         w.WriteEndObject();
