@@ -134,9 +134,9 @@ public abstract class RelaySession
         var ct = _abort.Token;
         try
         {
-            await foreach (var item in plan.WithCancellation(ct))
+            if (!await WritePlanAsync(plan, ct))
             {
-                await WriteTrackedAsync(item, ct);
+                return;
             }
             var queued = _queue.Reader;
             while (await queued.WaitToReadAsync(ct))
@@ -184,6 +184,41 @@ public abstract class RelaySession
                 // The transport may already be gone; there is nobody left to tell.
             }
             _completed.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Writes the plan in runs, as live frames are written, so that a transport that confirms what its client read can
+    /// do so while a long replay goes out: else a client that reads a replay more slowly than it is written, and is
+    /// dropped behind it, would be sent it all again from the start, every time. Stops, returning false, once the
+    /// session is closed (the agent left, or the relay is stopping): the rest is replayed when it comes back, and the
+    /// live frames queued behind the plan are not written either, or the cursor would pass over what was left out.
+    /// </summary>
+    private async Task<bool> WritePlanAsync(IAsyncEnumerable<Outbound> plan, CancellationToken ct)
+    {
+        const int Run = 64;
+        var written = 0;
+        HoldWrites();
+        try
+        {
+            await foreach (var item in plan.WithCancellation(ct))
+            {
+                if (IsClosed)
+                {
+                    return false;
+                }
+                await WriteTrackedAsync(item, ct);
+                if (++written % Run == 0)
+                {
+                    await ReleaseWritesAsync(ct);
+                    HoldWrites();
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            await ReleaseWritesAsync(ct);
         }
     }
 

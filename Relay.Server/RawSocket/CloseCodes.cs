@@ -14,9 +14,6 @@ public static class CloseCodes
 
     public const string ConnectionLost = "CONNECTION_LOST";
 
-    /// <summary>True when the agent ended the session itself: its close frame, or GOODBYE.</summary>
-    public static bool LeftByChoice(RelayError reason) => reason.Code is Goodbye or Closed;
-
     /// <summary>True when the session ended normally: no error frame is sent, only the close.</summary>
     public static bool IsNormal(RelayError reason) => reason.Code is Goodbye or Closed or ConnectionLost;
 

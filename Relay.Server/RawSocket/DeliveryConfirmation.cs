@@ -48,7 +48,7 @@ public sealed class DeliveryConfirmation
         lock (_gate) _noticesWritten++;
     }
 
-    /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already has, or a clean goodbye).</summary>
+    /// <summary>Raises the confirmed seq to <paramref name="seq"/> (what the client already had when it connected).</summary>
     public void ConfirmUpTo(long seq)
     {
         lock (_gate) _confirmed = Math.Max(_confirmed, seq);

@@ -136,7 +136,6 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var pump = Task.CompletedTask;
         var ending = RawErrors.ConnectionLost;
-        long? writtenWhenItLeft = null;
         try
         {
             if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
@@ -148,11 +147,6 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             _ = session.Completion.ContinueWith(_ => CancelLater(receiving), TaskScheduler.Default);
             expiry.Set(handshake.Identity.ExpiresAt);
             ending = await ReceiveAsync(reader, session, dialect.Converse(session, responses, door), responses, expiry, receiving.Token);
-            if (CloseCodes.LeftByChoice(ending))
-            {
-                // Counted now: what is drained after the agent left may never be read.
-                writtenWhenItLeft = session.LastDeliveredSeq;
-            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -162,13 +156,10 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             try
             {
                 await session.EndAsync(ending, pump);
-                // Also reads the pong to the session's last ping, when the relay is the one closing.
+                // Also reads the pong to the session's last ping, when the relay is the one closing (a GOODBYE too). An
+                // agent that sent a close frame itself confirms nothing more: a browser drops whatever arrives after it
+                // calls close(), read by its socket or not, so only what its pongs confirmed counts.
                 await RawClose.AwaitPeerCloseAsync(socket, reader, null, door.CloseTimeout);
-                if (writtenWhenItLeft is { } written && session.CloseReason is { } reason && CloseCodes.LeftByChoice(reason))
-                {
-                    // The agent chose to leave: what was written before it did counts as delivered.
-                    session.ConfirmUpTo(written);
-                }
             }
             finally
             {

@@ -42,7 +42,7 @@ public sealed class RawSession(
     /// <summary>What the client's pongs confirm; without the coalescing stream, what was written.</summary>
     public override long ConfirmedSeq => _confirmation?.Confirmed ?? LastDeliveredSeq;
 
-    /// <summary>Counts everything up to <paramref name="seq"/> as read: what the agent had before it connected, or all that was written when it left cleanly.</summary>
+    /// <summary>Counts everything up to <paramref name="seq"/> as read: what the agent had before it connected.</summary>
     public void ConfirmUpTo(long seq) => _confirmation?.ConfirmUpTo(seq);
 
     /// <summary>Has an idle writer send a delivery ping when something written is not confirmed yet.</summary>

@@ -70,8 +70,9 @@ public sealed class DeliveryConfirmationTests
         Assert.That(got, Is.EqualTo(waiting.Append("later")), "the direct it never read comes again; the broadcasts from before it came do not");
     }
 
-    [Test]
-    public async Task A_goodbye_counts_everything_written_before_it_even_from_a_client_that_never_answered_a_ping()
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task A_client_that_leaves_without_reading_is_sent_what_it_never_read_when_it_comes_back(bool sayingGoodbye)
     {
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
@@ -84,14 +85,118 @@ public sealed class DeliveryConfirmationTests
             }
             var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "leaver");
             await Wait.UntilAsync(() => session.LastDeliveredSeq == last, "every message is written to it");
-            Assert.That(session.ConfirmedSeq, Is.LessThan(last), "it never read, so nothing was confirmed");
-            await leaver.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+            // Or its close frame, as a browser's close() sends: a browser drops whatever arrives after that.
+            await (sayingGoodbye ? leaver.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""") : leaver.SendCloseAsync());
             await UntilOnlineAsync(relay, "leaver", online: false);
         }
         await sender.BroadcastAsync(Json.Of("after"), "after");
 
         await using var back = await V03Async(relay, "leaver");
-        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("after"));
+        var got = new List<string?>();
+        for (var i = 0; i < 4; i++)
+        {
+            got.Add((await back.NextV03MessageAsync()).Str("message_id"));
+        }
+        Assert.That(got, Is.EqualTo(new[] { "m0", "m1", "m2", "after" }));
+    }
+
+    [Test]
+    public async Task A_client_that_reads_to_the_end_and_says_goodbye_is_sent_nothing_again()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await using (var reader = await V03Async(relay, "reader"))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+                await reader.NextV03MessageAsync();
+            }
+            await reader.SendAsync("""{"protocol_version":"0.3","message_type":"GOODBYE"}""");
+            Assert.That(await reader.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        }
+        await UntilOnlineAsync(relay, "reader", online: false);
+        await sender.BroadcastAsync(Json.Of("after"), "after");
+
+        await using var back = await V03Async(relay, "reader");
+        Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("after"), "the last ping before the close confirmed what it read");
+    }
+
+    [Test]
+    public async Task What_a_client_reads_of_a_long_replay_is_confirmed_before_the_replay_is_all_read()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await using (await V03Async(relay, "reader"))
+        {
+        }
+        await UntilOnlineAsync(relay, "reader", online: false);
+        var first = 0L;
+        for (var i = 0; i < 400; i++)
+        {
+            var ack = await sender.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+            first = i == 0 ? ack.Seq : first;
+        }
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        // Reads half the replay, answering the pings among it as any WebSocket does, then reads no more.
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        for (var read = 0; read < 200;)
+        {
+            var frame = await socket.ReceiveAsync(buffer, timeout.Token);
+            read += Encoding.UTF8.GetString(buffer, 0, frame.Count).Contains("\"sender\":\"sender\"") ? 1 : 0;
+        }
+        var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "reader");
+
+        await Wait.UntilAsync(() => session.ConfirmedSeq >= first + 31, "part of what it read is confirmed");
+        Assert.That(session.ConfirmedSeq, Is.LessThan(first + 200), "nothing it did not read is confirmed");
+        socket.Abort();
+    }
+
+    [Test]
+    public async Task A_client_that_closes_in_the_middle_of_its_replay_is_not_sent_the_rest()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        await using (await V03Async(relay, "reader"))
+        {
+        }
+        await UntilOnlineAsync(relay, "reader", online: false);
+        // 18 MB: more than the socket buffers between the relay and the client can hold.
+        const int Stored = 300;
+        var filler = new string('x', 60_000);
+        for (var i = 0; i < Stored; i++)
+        {
+            await sender.BroadcastAsync(Json.Of(filler), $"m{i}");
+        }
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        var received = 0;
+        var closeSent = false;
+        while (true)
+        {
+            var frame = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (frame.MessageType == WebSocketMessageType.Close)
+            {
+                break;
+            }
+            received += frame.EndOfMessage && frame.Count > 0 ? 1 : 0;
+            if (received == 20 && !closeSent)
+            {
+                // Leaves, and reads on until the relay's close, as a client finishing its close handshake does.
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                closeSent = true;
+            }
+        }
+
+        Assert.That(received, Is.LessThan(Stored), "the relay stopped the replay once the client had left");
     }
 
     [Test]

@@ -95,10 +95,13 @@ public sealed class RawSocketClient : IAsyncDisposable
     {
         if (_socket.State == WebSocketState.Open)
         {
-            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+            await SendCloseAsync();
         }
         await ClosedWithinAsync();
     }
+
+    /// <summary>Sends a close frame without waiting for the answer, which a client that reads nothing never sees.</summary>
+    public Task SendCloseAsync() => _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
 
     private async Task ReadLoopAsync()
     {
