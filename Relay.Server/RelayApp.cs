@@ -38,7 +38,7 @@ public static class RelayApp
         app.UseRelayAuth();
         app.MapRawSockets();
         app.MapOperations();
-        app.MapPacedHub<RelayHub>(HubProtocol.Path);
+        app.MapPacedHub<RelayHub>(HubProtocol.Path, HubIdentityGate.Refusing);
         app.MapConsole();
         return app;
     }

@@ -12,7 +12,9 @@ namespace SignalRelay.Server.Hub;
 /// </summary>
 public static class HubMessagePacing
 {
-    public static IEndpointConventionBuilder MapPacedHub<THub>(this IEndpointRouteBuilder endpoints, string pattern)
+    /// <param name="beforeHub">Connection middleware that runs after the pacing and before the hub, such as a gate.</param>
+    public static IEndpointConventionBuilder MapPacedHub<THub>(this IEndpointRouteBuilder endpoints, string pattern,
+        Func<ConnectionDelegate, ConnectionDelegate> beforeHub)
         where THub : Microsoft.AspNetCore.SignalR.Hub
     {
         var pacing = endpoints.ServiceProvider.GetRequiredService<FramePacing>();
@@ -26,6 +28,7 @@ public static class HubMessagePacing
                 connection.Transport = new DuplexPipe(input, connection.Transport.Output);
                 return next(connection);
             })
+            .Use(beforeHub)
             .UseHub<THub>());
         // What MapHub adds: the hub's attributes (its [Authorize]) and the metadata that names the hub.
         var attributes = typeof(THub).GetCustomAttributes(inherit: true);

@@ -59,12 +59,10 @@ public sealed class HubAuthTests
     {
         await using var secured = await SecuredRelay.StartAsync();
         await using var mallory = secured.OneShotClient("bob", () => Task.FromResult<string?>(secured.Issuer.Token("mallory")));
-        var closed = Wait.ForEventAsync<Exception?>(h => mallory.Closed += h, _ => true, "the spoofing connection to close");
 
-        await mallory.ConnectAsync();
+        var refused = Assert.CatchAsync(() => mallory.ConnectAsync());
 
-        var reason = await closed;
-        Assert.That(reason?.Message, Does.Contain(ErrorCodes.SenderMismatch));
+        Assert.That(refused!.Message, Does.Contain(ErrorCodes.SenderMismatch));
         Assert.That(secured.Relay.Services.GetRequiredService<SessionRegistry>().IsOnline("bob"), Is.False);
     }
 
@@ -74,12 +72,10 @@ public sealed class HubAuthTests
         await using var secured = await SecuredRelay.StartAsync();
         const string forgery = "x\r2026-11-22T23:59:59Z info: Agent root connected\u001b[8m";
         await using var mallory = secured.OneShotClient(forgery, () => Task.FromResult<string?>(secured.Issuer.Token("mallory")));
-        var closed = Wait.ForEventAsync<Exception?>(h => mallory.Closed += h, _ => true, "the refused connection to close");
 
-        await mallory.ConnectAsync();
+        var refused = Assert.CatchAsync(() => mallory.ConnectAsync());
 
-        var reason = (await closed)?.Message;
-        Assert.That(reason, Does.Contain(ErrorCodes.InvalidAgentId).And.Not.Contain("root connected"));
+        Assert.That(refused!.Message, Does.Contain(ErrorCodes.InvalidAgentId).And.Not.Contain("root connected"));
     }
 
     [Test]

@@ -27,4 +27,19 @@ public sealed class HubRefusalLoggingTests
             Assert.That(sent.Seq, Is.GreaterThan(0));
         });
     }
+
+    [Test]
+    public async Task A_refused_hub_connection_is_told_at_the_handshake_and_logged_at_debug_not_as_an_error()
+    {
+        using var data = new TempDirectory();
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"),
+            new Dictionary<string, string?> { ["Logging__LogLevel__SignalRelay.Server.Hub"] = "Debug" });
+
+        var refusal = await HubWire.RefusalAsync(new Uri($"ws://{relay.BaseUri.Authority}{HubProtocol.Path}?agent=relay"));
+        await Wait.UntilAsync(() => relay.Output.Contains("Refused a hub connection"), "the refusal is logged");
+
+        Assert.That(refusal, Does.StartWith($"{{\"error\":\"{ErrorCodes.InvalidAgentId}: "));
+        Assert.That(relay.Output, Does.Contain("dbug: SignalRelay.Server.Hub.HubIdentityGate"));
+        Assert.That(relay.Output, Does.Not.Contain("fail:"), "no error, and no stack trace, for a refused connection");
+    }
 }

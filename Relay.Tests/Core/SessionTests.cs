@@ -72,7 +72,7 @@ public sealed class SessionTests
         await using var relay = await TestRelay.StartAsync();
 
         var text = await HubWire.RefusalAsync(relay, HubProtocol.Path);
-        Assert.That(text, Does.Contain("\"type\":7").And.Contain("agent"), "a SignalR close message naming the missing agent parameter");
+        Assert.That(text, Does.StartWith("{\"error\":\"INVALID_AGENT_ID: ").And.Contain("agent"), "a SignalR handshake error naming the missing agent parameter");
     }
 
     [TestCase("relay")]
@@ -82,7 +82,7 @@ public sealed class SessionTests
         await using var relay = await TestRelay.StartAsync();
 
         var text = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent={name}");
-        Assert.That(text, Does.Contain("\"type\":7").And.Contain("own name"));
+        Assert.That(text, Does.StartWith("{\"error\":\"INVALID_AGENT_ID: ").And.Contain("own name"));
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
     }
 
@@ -92,7 +92,7 @@ public sealed class SessionTests
         await using var relay = await TestRelay.StartAsync();
 
         var text = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent=a&agent=b");
-        Assert.That(text, Does.Contain("\"type\":7").And.Contain("Name the agent once"));
+        Assert.That(text, Does.StartWith("{\"error\":\"INVALID_AGENT_ID: ").And.Contain("Name the agent once"));
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("a,b"), Is.False);
     }
 

@@ -70,10 +70,13 @@ public sealed class HubWire : IAsyncDisposable
         socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"protocol":"json","version":1}{{Separator}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
 
     /// <summary>Connects to <paramref name="path"/> (the hub's, with its query), shakes hands and returns everything the hub sent until it closed the connection.</summary>
-    public static async Task<string> RefusalAsync(TestRelay relay, string path)
+    public static Task<string> RefusalAsync(TestRelay relay, string path) => RefusalAsync(relay.WebSocketUri(path));
+
+    /// <summary>The same at a WebSocket address (a relay in a process of its own).</summary>
+    public static async Task<string> RefusalAsync(Uri address)
     {
         using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(path), CancellationToken.None);
+        await socket.ConnectAsync(address, CancellationToken.None);
         await SendHandshakeAsync(socket);
         using var cts = new CancellationTokenSource(Wait.Default);
         var text = new StringBuilder();
