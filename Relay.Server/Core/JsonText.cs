@@ -22,37 +22,33 @@ public static class JsonText
     /// <summary>True when <paramref name="value"/> nests objects and arrays more than <paramref name="levels"/> deep.</summary>
     public static bool NestsDeeperThan(JsonElement value, int levels)
     {
-        switch (value.ValueKind)
+        if (value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
         {
-            case JsonValueKind.Object:
-                if (levels == 0)
-                {
-                    return true;
-                }
-                foreach (var property in value.EnumerateObject())
-                {
-                    if (NestsDeeperThan(property.Value, levels - 1))
-                    {
-                        return true;
-                    }
-                }
-                return false;
-            case JsonValueKind.Array:
-                if (levels == 0)
-                {
-                    return true;
-                }
-                foreach (var item in value.EnumerateArray())
-                {
-                    if (NestsDeeperThan(item, levels - 1))
-                    {
-                        return true;
-                    }
-                }
-                return false;
-            default:
-                return false;
+            return false;
         }
+        if (levels == 0)
+        {
+            return true;
+        }
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in value.EnumerateArray())
+            {
+                if (NestsDeeperThan(item, levels - 1))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        foreach (var property in value.EnumerateObject())
+        {
+            if (NestsDeeperThan(property.Value, levels - 1))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public const string LoneSurrogateMessage =

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
@@ -29,7 +30,7 @@ public static class HubStreams
                 }
                 try
                 {
-                    await bus.PublishPacedAsync(agent, Part(streamId, relayed.ToString(System.Globalization.CultureInfo.InvariantCulture), to, EnvelopeKinds.Stream, item), aborted);
+                    await bus.PublishPacedAsync(agent, Part(streamId, relayed.ToString(CultureInfo.InvariantCulture), to, EnvelopeKinds.Stream, item), aborted);
                     relayed++;
                 }
                 catch (RelayException ex)
