@@ -46,19 +46,9 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             yield break;
         }
 
-        if (registration.Resumed)
+        if (registration.Resumed && await RemovedAfterAsync(Math.Min(range.DirectsAfter, range.BroadcastsAfter), ct) is { } removed)
         {
-            var (oldest, _) = await ReadAsync(store.BoundsAsync(ct));
-            var resumeFrom = Math.Min(range.DirectsAfter, range.BroadcastsAfter);
-            if (oldest is { } held && resumeFrom < held - 1)
-            {
-                yield return new NoticeOut(new RelayError
-                {
-                    Code = ErrorCodes.ResumeTooOld,
-                    Message = $"Messages after seq {resumeFrom} and before {held} were removed by retention.",
-                    OldestSeq = held,
-                });
-            }
+            yield return removed;
         }
 
         var cap = options.Value.Limits.MaxReplayMessages;
@@ -77,8 +67,13 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             });
         }
 
-        while (true)
+        for (var first = true; ; first = false)
         {
+            // Retention may run while a long replay goes out: what it removed past the last message sent is said, not skipped.
+            if (!first && await RemovedAfterAsync(Math.Min(range.DirectsAfter, range.BroadcastsAfter), ct) is { } meanwhile)
+            {
+                yield return meanwhile;
+            }
             var page = await ReadAsync(store.BacklogAsync(range, PageSize, ct));
             if (page.Count == 0)
             {
@@ -103,6 +98,24 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
                 BroadcastsAfter = Math.Max(range.BroadcastsAfter, last),
             };
         }
+    }
+
+    /// <summary>
+    /// <c>RESUME_TOO_OLD</c> when retention removed messages after <paramref name="after"/>; null when it removed none.
+    /// An empty store has had everything removed up to the newest seq it ever handed out.
+    /// </summary>
+    private async Task<NoticeOut?> RemovedAfterAsync(long after, CancellationToken ct)
+    {
+        var (oldest, newest) = await ReadAsync(store.BoundsAsync(ct));
+        var held = oldest ?? newest + 1;
+        return after < held - 1
+            ? new NoticeOut(new RelayError
+            {
+                Code = ErrorCodes.ResumeTooOld,
+                Message = $"Messages after seq {after} and before {held} were removed by retention.",
+                OldestSeq = held,
+            })
+            : null;
     }
 
     private Task<T> ReadAsync<T>(Task<T> read) => StoreReads.GuardAsync(read, "what this agent missed", logger);

@@ -166,6 +166,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             if (_agents.TryGetValue(session.AgentId, out var state) && ReferenceEquals(state.Session, session))
             {
                 state.Metadata = metadata;
+                // Dated now, as a heartbeat would be: the announcement is news, not a repeat of the join.
+                state.LastSeen = clock.GetUtcNow();
                 state.Dirty = true;
                 QueuePresence(state, PresenceStatus.Online);
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -12,6 +13,8 @@ public static class JsonFrame
         // Frames go to WebSocket clients, never into HTML, so non-ASCII text stays as it is.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789.eE+-");
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
@@ -49,7 +52,52 @@ public static class JsonFrame
         }
     }
 
-    /// <summary>ISO 8601 in UTC with a <c>Z</c>, as the v0.3 seed writes timestamps.</summary>
-    public static void WriteTimestamp(this Utf8JsonWriter writer, string name, DateTimeOffset time) =>
-        writer.WriteString(name, time.UtcDateTime);
+    /// <summary>
+    /// ISO 8601 in UTC with a <c>Z</c>, as the v0.3 seed writes timestamps, always to the millisecond: a parser given
+    /// one fixed format (Python's <c>strptime</c>) takes every one of them.
+    /// </summary>
+    public static void WriteTimestamp(this Utf8JsonWriter writer, string name, DateTimeOffset time)
+    {
+        Span<byte> text = stackalloc byte[24];
+        time.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        writer.WriteString(name, text[..written]);
+    }
+
+    /// <summary>
+    /// The sender's own timestamp, as given: clients send numbers too (whole seconds, or fractional as Python's
+    /// <c>time.time()</c> gives), and one that came as a number goes back out as the same number, digit for digit.
+    /// </summary>
+    public static void WriteSentAt(this Utf8JsonWriter writer, string name, string sentAt)
+    {
+        if (IsJsonNumber(sentAt))
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(sentAt, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteString(name, sentAt);
+        }
+    }
+
+    private static bool IsJsonNumber(string text)
+    {
+        const int longest = 64;
+        // The cheap test first: an ISO 8601 string fails it at its 'T' without the reader throwing.
+        if (text.Length is 0 or > longest || text.AsSpan().ContainsAnyExcept(NumberCharacters))
+        {
+            return false;
+        }
+        Span<byte> utf8 = stackalloc byte[longest];
+        var length = System.Text.Encoding.ASCII.GetBytes(text, utf8);
+        var reader = new Utf8JsonReader(utf8[..length]);
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.Number && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 }

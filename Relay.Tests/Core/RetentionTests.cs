@@ -1,5 +1,10 @@
 using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
 using SignalRelay.Server.Core;
+using SignalRelay.Tests.Raw;
+using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
@@ -76,4 +81,87 @@ public sealed class RetentionTests
         "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
 
     private static long StoredCount(TestRelay relay) => relay.QueryNumber("SELECT COUNT(*) FROM messages");
+
+    [Test]
+    public async Task An_agent_whose_missed_messages_were_all_removed_is_told_even_when_the_store_is_empty()
+    {
+        var clock = new SettableClock(T0);
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" }, clock: clock);
+        await using (await V03Async(relay, "away"))
+        {
+        }
+        await UntilOnlineAsync(relay, "away", online: false);
+        var alice = await relay.ConnectAsync("alice");
+        var last = 0L;
+        for (var i = 0; i < 3; i++)
+        {
+            last = (await alice.BroadcastAsync(Json.Of($"m{i}"), $"m{i}")).Seq;
+        }
+        await relay.Services.GetRequiredService<IMessageStore>().PruneAsync(T0.AddHours(1), keepNewest: 100, CancellationToken.None);
+
+        await using var back = await V03Async(relay, "away");
+
+        var notice = await back.NextOfAsync("message_type", "ERROR");
+        Assert.That(notice.ErrorCode(), Is.EqualTo(ErrorCodes.ResumeTooOld));
+        Assert.That(notice.Long("oldest_seq"), Is.EqualTo(last + 1));
+    }
+
+    [Test]
+    public async Task Messages_removed_while_their_replay_goes_out_are_told_not_skipped()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
+        await using (await V03Async(relay, "reader"))
+        {
+        }
+        await UntilOnlineAsync(relay, "reader", online: false);
+        var alice = await relay.ConnectAsync("alice");
+        // A first page of the replay of 15 MB, far more than the socket buffers between the relay and the client hold:
+        // it is still being written when the oldest messages are removed.
+        var filler = new string('x', 60_000);
+        var seqs = new List<long>();
+        for (var i = 0; i < 400; i++)
+        {
+            seqs.Add((await alice.BroadcastAsync(Json.Of(filler), $"m{i}")).Seq);
+        }
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        var frames = new List<JsonElement>();
+        await ReadFramesAsync(socket, frames, until: f => f.Str("sender") == "alice");
+        await relay.Services.GetRequiredService<IMessageStore>().PruneAsync(DateTimeOffset.MinValue, keepNewest: 100, CancellationToken.None);
+        await ReadFramesAsync(socket, frames, until: f => f.Str("message_id") == "m399");
+
+        var messages = frames.Where(f => f.Str("sender") == "alice").Select(f => f.Long("seq")).ToList();
+        var notice = frames.Single(f => f.ErrorCode() == ErrorCodes.ResumeTooOld);
+        var noticeAt = frames.IndexOf(notice);
+        Assert.That(notice.Long("oldest_seq"), Is.EqualTo(seqs[300]));
+        Assert.That(frames.Skip(noticeAt + 1).Where(f => f.Str("sender") == "alice").Select(f => f.Long("seq")), Is.EqualTo(seqs.Skip(300)),
+            "after the notice, exactly what is still held");
+        Assert.That(frames.Take(noticeAt).Where(f => f.Str("sender") == "alice").Select(f => f.Long("seq")), Is.EqualTo(seqs.Take(messages.Count - 100)),
+            "before it, the oldest messages without a gap");
+    }
+
+    private static async Task ReadFramesAsync(ClientWebSocket socket, List<JsonElement> frames, Func<JsonElement, bool> until)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, timeout.Token);
+            message.Write(buffer, 0, received.Count);
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+            using var document = JsonDocument.Parse(message.ToArray());
+            message.SetLength(0);
+            frames.Add(document.RootElement.Clone());
+            if (until(frames[^1]))
+            {
+                return;
+            }
+        }
+    }
 }

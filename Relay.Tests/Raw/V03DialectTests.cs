@@ -164,6 +164,52 @@ public sealed class V03DialectTests
     }
 
     [Test]
+    public async Task The_relays_own_timestamps_all_have_one_format_to_the_millisecond()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+        var format = new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$");
+
+        await using var bob = await V03Async(relay, "bob");
+        var joined = await alice.NextOfAsync("sender", "relay_server");
+        await alice.SendAsync("""{"protocol_version":"0.3","message_type":"PING"}""");
+        var pong = await alice.NextOfAsync("message_type", "PONG");
+        await alice.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"untimed","sender":"alice","content":"x"}""");
+        var ack = await alice.NextOfAsync("message_type", "ACK");
+        var relayed = await bob.NextV03MessageAsync();
+
+        Assert.That(new[] { joined.Str("timestamp"), pong.Str("timestamp"), ack.Str("timestamp"), relayed.Str("timestamp"), relayed.Str("received_at") },
+            Has.All.Matches<string>(format.IsMatch));
+    }
+
+    [Test]
+    public async Task A_timestamp_sent_as_a_number_reaches_v03_agents_as_that_number()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+        await using var bob = await V03Async(relay, "bob");
+
+        await alice.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"numeric","sender":"alice","content":"x","timestamp":1771473600.25}""");
+
+        Assert.That((await bob.NextV03MessageAsync()).GetProperty("timestamp").GetRawText(), Is.EqualTo("1771473600.25"));
+    }
+
+    [Test]
+    public async Task A_metadata_change_reaches_v03_agents_as_a_notice_of_its_own()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+        await using var mesh = await MeshAsync(relay, "peer");
+        var joined = await alice.NextOfAsync("sender", "relay_server");
+
+        await mesh.SendAsync("""{"type":"presence","from":"peer","data":{"name":"two"}}""");
+        var changed = await alice.NextOfAsync("sender", "relay_server");
+
+        Assert.That(changed.GetProperty("metadata").GetProperty("name").GetString(), Is.EqualTo("two"));
+        Assert.That(changed.Str("message_id"), Is.Not.EqualTo(joined.Str("message_id")), "a client that drops repeated ids still gets it");
+    }
+
+    [Test]
     public async Task The_ws_path_takes_upgrades_too_while_plain_gets_go_to_the_rest_of_the_app()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using SignalRelay.Contracts;
 
@@ -10,7 +9,6 @@ public static class MeshFrames
     /// <summary>The <c>from</c> of errors raised by the relay itself.</summary>
     public const string RelaySender = "relay";
 
-    private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789.eE+-");
 
     /// <summary>A relayed frame as its sender sent it, with <c>from</c> stamped and <c>seq</c> added.</summary>
     public static byte[] Envelope(Envelope envelope) => JsonFrame.Write(envelope, static (w, e) =>
@@ -25,7 +23,7 @@ public static class MeshFrames
         w.WriteContent("data", e.Content);
         if (e.SentAt is not null)
         {
-            WriteTimestamp(w, e.SentAt);
+            w.WriteSentAt("timestamp", e.SentAt);
         }
         w.WriteNumber("seq", e.Seq);
     });
@@ -85,40 +83,4 @@ public static class MeshFrames
         e.Kind == EnvelopeKinds.Message
             ? e.To is null ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct
             : e.Kind;
-
-    // Mesh clients send numeric timestamps (whole seconds, or fractional as Python's time.time() gives); a timestamp
-    // that came as a number goes back out as the same number, digit for digit.
-    private static void WriteTimestamp(Utf8JsonWriter w, string sentAt)
-    {
-        if (IsJsonNumber(sentAt))
-        {
-            w.WritePropertyName("timestamp");
-            w.WriteRawValue(sentAt, skipInputValidation: true);
-        }
-        else
-        {
-            w.WriteString("timestamp", sentAt);
-        }
-    }
-
-    private static bool IsJsonNumber(string text)
-    {
-        const int longest = 64;
-        // The cheap test first: an ISO 8601 string fails it at its 'T' without the reader throwing.
-        if (text.Length is 0 or > longest || text.AsSpan().ContainsAnyExcept(NumberCharacters))
-        {
-            return false;
-        }
-        Span<byte> utf8 = stackalloc byte[longest];
-        var length = System.Text.Encoding.ASCII.GetBytes(text, utf8);
-        var reader = new Utf8JsonReader(utf8[..length]);
-        try
-        {
-            return reader.Read() && reader.TokenType == JsonTokenType.Number && !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 }

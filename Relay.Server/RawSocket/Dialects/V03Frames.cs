@@ -110,7 +110,7 @@ public static class V03Frames
         w.WriteContent("content", e.Content);
         if (e.SentAt is not null)
         {
-            w.WriteString("timestamp", e.SentAt);
+            w.WriteSentAt("timestamp", e.SentAt);
         }
         else
         {
