@@ -39,7 +39,7 @@ public sealed class RelayClient : IAsyncDisposable
         var protocol = new JsonHubProtocol(Options.Create(protocolOptions));
         var hubAddress = HubAddress(options.ServerUrl);
         _connection = new HubConnection(
-            new WebSocketConnectionFactory(() => WithQuery(hubAddress), options.AccessTokenProvider),
+            new WebSocketConnectionFactory(() => WithQuery(hubAddress), options.AccessTokenProvider, options.ConnectTimeout),
             protocol,
             new UriEndPoint(hubAddress),
             new ServiceCollection().BuildServiceProvider(),
@@ -154,8 +154,10 @@ public sealed class RelayClient : IAsyncDisposable
                 return;
             }
         }
-        _messages.Writer.TryComplete(error);
-        Closed?.Invoke(error);
+        // Disposed on purpose, the client ends cleanly, whatever the connection it was waiting to replace died of.
+        var reason = _disposing.IsCancellationRequested ? null : error;
+        _messages.Writer.TryComplete(reason);
+        Closed?.Invoke(reason);
     }
 
     private async Task<bool> TryReconnectAsync(CancellationToken ct)
@@ -170,9 +172,12 @@ public sealed class RelayClient : IAsyncDisposable
             try
             {
                 await Task.Delay(delays[Math.Min(attempt, delays.Count - 1)], ct);
+                if (_connection.State != HubConnectionState.Disconnected)
+                {
+                    // The application connected again by itself meanwhile.
+                    return true;
+                }
                 await _connection.StartAsync(ct);
-                await AnnounceMetadataAsync(ct);
-                return true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -181,7 +186,22 @@ public sealed class RelayClient : IAsyncDisposable
             catch (Exception ex)
             {
                 _logger.LogDebug(ex, "Reconnect attempt {Attempt} failed", attempt + 1);
+                continue;
             }
+            try
+            {
+                await AnnounceMetadataAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                // Connected all the same: starting again would only fail on the live connection.
+                _logger.LogWarning(ex, "Reconnected, but announcing the metadata failed");
+            }
+            return true;
         }
         return false;
     }

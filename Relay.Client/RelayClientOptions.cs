@@ -24,5 +24,11 @@ public sealed class RelayClientOptions
     public IReadOnlyList<TimeSpan> ReconnectDelays { get; init; } =
         [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
+    /// <summary>
+    /// How long one connect or reconnect attempt may take to open its WebSocket. A server or proxy that accepts the TCP
+    /// connection and never answers would otherwise hold the attempt, and every reconnect after it, for good.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }

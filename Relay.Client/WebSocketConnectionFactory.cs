@@ -10,19 +10,28 @@ namespace SignalRelay.Client;
 /// </summary>
 internal sealed class WebSocketConnectionFactory(
     Func<Uri> address,
-    Func<Task<string?>>? accessTokenProvider) : IConnectionFactory
+    Func<Task<string?>>? accessTokenProvider,
+    TimeSpan connectTimeout) : IConnectionFactory
 {
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var socket = new ClientWebSocket();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(connectTimeout);
+        var target = address();
         try
         {
             if (accessTokenProvider is not null && await accessTokenProvider() is { Length: > 0 } token)
             {
                 socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
             }
-            await socket.ConnectAsync(address(), cancellationToken);
+            await socket.ConnectAsync(target, timeout.Token);
             return new WebSocketConnection(socket);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"The relay at {target.GetLeftPart(UriPartial.Path)} did not open a WebSocket within {connectTimeout}.");
         }
         catch
         {
