@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using SignalRelay.Server.Core;
 using SignalRelay.Tests.Raw;
@@ -87,10 +86,7 @@ public sealed class RetentionTests
     {
         var clock = new SettableClock(T0);
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" }, clock: clock);
-        await using (await V03Async(relay, "away"))
-        {
-        }
-        await UntilOnlineAsync(relay, "away", online: false);
+        await KnownAndAwayAsync(relay, "away");
         var alice = await relay.ConnectAsync("alice");
         var last = 0L;
         for (var i = 0; i < 3; i++)
@@ -110,10 +106,7 @@ public sealed class RetentionTests
     public async Task Messages_removed_while_their_replay_goes_out_are_told_not_skipped()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
-        await using (await V03Async(relay, "reader"))
-        {
-        }
-        await UntilOnlineAsync(relay, "reader", online: false);
+        await KnownAndAwayAsync(relay, "reader");
         var alice = await relay.ConnectAsync("alice");
         // A first page of the replay of 15 MB, far more than the socket buffers between the relay and the client hold:
         // it is still being written when the oldest messages are removed.
@@ -124,9 +117,7 @@ public sealed class RetentionTests
             seqs.Add((await alice.BroadcastAsync(Json.Of(filler), $"m{i}")).Seq);
         }
 
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        using var socket = await HelloOnPlainSocketAsync(relay, "reader");
         var frames = new List<JsonElement>();
         await ReadFramesAsync(socket, frames, until: f => f.Str("sender") == "alice");
         await relay.Services.GetRequiredService<IMessageStore>().PruneAsync(DateTimeOffset.MinValue, keepNewest: 100, CancellationToken.None);

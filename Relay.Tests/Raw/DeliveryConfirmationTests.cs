@@ -127,10 +127,7 @@ public sealed class DeliveryConfirmationTests
     {
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
-        await using (await V03Async(relay, "reader"))
-        {
-        }
-        await UntilOnlineAsync(relay, "reader", online: false);
+        await KnownAndAwayAsync(relay, "reader");
         var first = 0L;
         for (var i = 0; i < 400; i++)
         {
@@ -138,9 +135,7 @@ public sealed class DeliveryConfirmationTests
             first = i == 0 ? ack.Seq : first;
         }
 
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        using var socket = await HelloOnPlainSocketAsync(relay, "reader");
         // Reads half the replay, answering the pings among it as any WebSocket does, then reads no more.
         var buffer = new byte[64 * 1024];
         using var timeout = new CancellationTokenSource(Wait.Default);
@@ -161,10 +156,7 @@ public sealed class DeliveryConfirmationTests
     {
         await using var relay = await TestRelay.StartAsync();
         var sender = await relay.ConnectAsync("sender");
-        await using (await V03Async(relay, "reader"))
-        {
-        }
-        await UntilOnlineAsync(relay, "reader", online: false);
+        await KnownAndAwayAsync(relay, "reader");
         // 18 MB: more than the socket buffers between the relay and the client can hold.
         const int Stored = 300;
         var filler = new string('x', 60_000);
@@ -173,9 +165,7 @@ public sealed class DeliveryConfirmationTests
             await sender.BroadcastAsync(Json.Of(filler), $"m{i}");
         }
 
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes(Hello("reader")), WebSocketMessageType.Text, true, CancellationToken.None);
+        using var socket = await HelloOnPlainSocketAsync(relay, "reader");
         var buffer = new byte[64 * 1024];
         using var timeout = new CancellationTokenSource(Wait.Default);
         var received = 0;

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SignalRelay.Server.Core;
@@ -37,6 +38,24 @@ public static class RawAgents
         await client.SendAsync(Hello(agent));
         await UntilOnlineAsync(relay, agent);
         return client;
+    }
+
+    /// <summary>An agent that came once and left: the relay keeps its cursor for when it comes back.</summary>
+    public static async Task KnownAndAwayAsync(TestRelay relay, string agent)
+    {
+        await using (await V03Async(relay, agent))
+        {
+        }
+        await UntilOnlineAsync(relay, agent, online: false);
+    }
+
+    /// <summary>A v0.3 HELLO on a plain WebSocket, which reads only as the test does and answers pings only as it reads.</summary>
+    public static async Task<ClientWebSocket> HelloOnPlainSocketAsync(TestRelay relay, string agent)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(Hello(agent)), WebSocketMessageType.Text, true, CancellationToken.None);
+        return socket;
     }
 
     /// <summary>A mesh agent whose presence the relay has registered.</summary>
