@@ -38,20 +38,6 @@ public static class JsonFrame
         }
     }
 
-    /// <summary>Writes a payload that may be absent (an envelope without content) as null.</summary>
-    public static void WriteContent(this Utf8JsonWriter writer, string name, JsonElement content)
-    {
-        writer.WritePropertyName(name);
-        if (content.ValueKind == JsonValueKind.Undefined)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            content.WriteTo(writer);
-        }
-    }
-
     /// <summary>
     /// ISO 8601 in UTC with a <c>Z</c>, as the v0.3 seed writes timestamps, always to the millisecond: a parser given
     /// one fixed format (Python's <c>strptime</c>) takes every one of them.

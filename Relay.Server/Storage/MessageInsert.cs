@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SignalRelay.Contracts;
 using SQLitePCL;
@@ -40,8 +39,7 @@ public sealed class MessageInsert : IDisposable
             BindText(2, e.Kind);
             BindText(3, e.From);
             BindText(4, e.To);
-            Check(raw.sqlite3_bind_text(_statement, 5,
-                e.Content.ValueKind == JsonValueKind.Undefined ? "null"u8 : JsonMarshal.GetRawUtf8Value(e.Content)));
+            Check(raw.sqlite3_bind_text(_statement, 5, JsonMarshal.GetRawUtf8Value(e.Content)));
             BindText(6, e.SentAt);
             Check(raw.sqlite3_bind_int64(_statement, 7, receivedAtMs));
 

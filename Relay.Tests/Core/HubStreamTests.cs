@@ -11,6 +11,14 @@ namespace SignalRelay.Tests.Core;
 /// </summary>
 public sealed class HubStreamTests
 {
+    /// <summary>A <c>Stream</c> call to bob, over the wire, and its first two items.</summary>
+    private static readonly string[] StreamOfTwoToBob =
+    [
+        """{"type":1,"invocationId":"s","target":"Stream","arguments":["bob"],"streamIds":["items"]}""",
+        """{"type":2,"invocationId":"items","item":"one"}""",
+        """{"type":2,"invocationId":"items","item":"two"}""",
+    ];
+
     [Test]
     public async Task A_stream_its_sender_ends_with_an_error_ends_with_an_error_envelope()
     {
@@ -30,11 +38,7 @@ public sealed class HubStreamTests
         var bob = await relay.ConnectAsync("bob");
         await using var alice = await HubWire.ConnectAsync(relay, "alice");
 
-        await alice.SendFrameAsync([
-            """{"type":1,"invocationId":"s","target":"Stream","arguments":["bob"],"streamIds":["items"]}""",
-            """{"type":2,"invocationId":"items","item":"one"}""",
-            """{"type":2,"invocationId":"items","item":"two"}""",
-        ]);
+        await alice.SendFrameAsync(StreamOfTwoToBob);
         await Wait.UntilAsync(() => relay.QueryNumber("SELECT COUNT(*) FROM messages WHERE kind = 'stream'") == 2, "both items are stored");
         alice.Abort();
 
@@ -49,9 +53,7 @@ public sealed class HubStreamTests
         await using var alice = await HubWire.ConnectAsync(relay, "alice");
 
         await alice.SendFrameAsync([
-            """{"type":1,"invocationId":"s","target":"Stream","arguments":["bob"],"streamIds":["items"]}""",
-            """{"type":2,"invocationId":"items","item":"one"}""",
-            """{"type":2,"invocationId":"items","item":"two"}""",
+            .. StreamOfTwoToBob,
             """{"type":2,"invocationId":"items","item":"\ud800"}""",
             """{"type":2,"invocationId":"items","item":"dropped"}""",
             """{"type":3,"invocationId":"items"}""",

@@ -20,7 +20,8 @@ public static class MeshFrames
             w.WriteString("to", e.To);
         }
         w.WriteString("id", e.Id);
-        w.WriteContent("data", e.Content);
+        w.WritePropertyName("data");
+        e.Content.WriteTo(w);
         if (e.SentAt is not null)
         {
             w.WriteSentAt("timestamp", e.SentAt);

@@ -107,7 +107,8 @@ public static class V03Frames
         {
             w.WriteString("recipient", e.To);
         }
-        w.WriteContent("content", e.Content);
+        w.WritePropertyName("content");
+        e.Content.WriteTo(w);
         if (e.SentAt is not null)
         {
             w.WriteSentAt("timestamp", e.SentAt);
