@@ -108,8 +108,8 @@ public sealed class RetentionTests
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
         await KnownAndAwayAsync(relay, "reader");
         var alice = await relay.ConnectAsync("alice");
-        // A first page of the replay of 15 MB, far more than the socket buffers between the relay and the client hold:
-        // it is still being written when the oldest messages are removed.
+        // 24 MB, far more than the relay can write ahead of a reader with a fixed socket buffer: the replay is still
+        // going out, page by page, when the oldest messages are removed.
         var filler = new string('x', 60_000);
         var seqs = new List<long>();
         for (var i = 0; i < 400; i++)

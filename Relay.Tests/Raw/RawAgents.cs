@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,11 +50,32 @@ public static class RawAgents
         await UntilOnlineAsync(relay, agent, online: false);
     }
 
-    /// <summary>A v0.3 HELLO on a plain WebSocket, which reads only as the test does and answers pings only as it reads.</summary>
+    /// <summary>
+    /// A v0.3 HELLO on a plain WebSocket, which reads only as the test does and answers pings only as it reads. Its
+    /// socket's receive buffer is fixed at 64 KiB, which the kernel then does not grow (on loopback it may grow to
+    /// 32 MB here), so what the relay can write ahead of the test's reads stays a few megabytes.
+    /// </summary>
     public static async Task<ClientWebSocket> HelloOnPlainSocketAsync(TestRelay relay, string agent)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(relay.WebSocketUri(), CancellationToken.None);
+        using var http = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                try
+                {
+                    await tcp.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(tcp, ownsSocket: true);
+                }
+                catch
+                {
+                    tcp.Dispose();
+                    throw;
+                }
+            },
+        });
+        await socket.ConnectAsync(relay.WebSocketUri(), http, CancellationToken.None);
         await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(Hello(agent)), WebSocketMessageType.Text, true, CancellationToken.None);
         return socket;
     }
