@@ -27,9 +27,10 @@ public interface IMessageStore
 
     /// <summary>
     /// What the range's agent missed, ascending, at most <paramref name="limit"/> rows, stopping early (after at least one)
-    /// once they pass <c>Relay:Limits:MaxReplyBytes</c>: only an empty page means there is no more.
+    /// once they pass <c>Relay:Limits:MaxReplyBytes</c>: only an empty page means there is no more. Read together with
+    /// where the store's messages began at that moment, so a caller learns of everything retention removed before the page.
     /// </summary>
-    Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct);
+    Task<BacklogPage> BacklogAsync(BacklogRange range, int limit, CancellationToken ct);
 
     /// <summary>
     /// The seq of the <paramref name="skip"/>+1-th newest message in the range, or null when the range holds
@@ -60,6 +61,12 @@ public readonly record struct AppendResult(long Seq, bool Duplicate, DateTimeOff
 /// <see cref="BroadcastsAfter"/>, up to and including <see cref="UpTo"/>.
 /// </summary>
 public readonly record struct BacklogRange(string Agent, long DirectsAfter, long BroadcastsAfter, long UpTo);
+
+/// <summary>
+/// A page of a backlog and the oldest seq the store held when it was read: one past the newest seq ever assigned when it
+/// held none. Every message before <see cref="HeldFrom"/> had been removed by retention.
+/// </summary>
+public sealed record BacklogPage(IReadOnlyList<Envelope> Messages, long HeldFrom);
 
 /// <summary>What the relay remembers of an agent across restarts.</summary>
 public sealed record AgentRecord(

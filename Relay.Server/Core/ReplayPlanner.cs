@@ -24,7 +24,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         {
             // A new agent: nothing before the first direct waiting for it is for it. Said first, so a first
             // connection that breaks early leaves a cursor there, not at 0 (which would replay the whole bus).
-            var waiting = await ReadAsync(store.BacklogAsync(registration.Range, 1, ct));
+            var waiting = (await ReadAsync(store.BacklogAsync(registration.Range, 1, ct))).Messages;
             yield return new CaughtUpOut(waiting.Count > 0 ? waiting[0].Seq - 1 : registration.Range.UpTo);
         }
         foreach (var presence in registration.OthersOnline)
@@ -46,11 +46,6 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             yield break;
         }
 
-        if (registration.Resumed && await RemovedAfterAsync(Math.Min(range.DirectsAfter, range.BroadcastsAfter), ct) is { } removed)
-        {
-            yield return removed;
-        }
-
         var cap = options.Value.Limits.MaxReplayMessages;
         if (await ReadAsync(store.BacklogCutoffAsync(range, cap, ct)) is { } cutoff)
         {
@@ -69,25 +64,27 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
 
         for (var first = true; ; first = false)
         {
-            // Retention may run while a long replay goes out: what it removed past the last message sent is said, not skipped.
-            if (!first && await RemovedAfterAsync(Math.Min(range.DirectsAfter, range.BroadcastsAfter), ct) is { } meanwhile)
-            {
-                yield return meanwhile;
-            }
             var page = await ReadAsync(store.BacklogAsync(range, PageSize, ct));
-            if (page.Count == 0)
+            // Retention may have run before the agent came back, or while a long replay goes out: what it removed past the
+            // last message sent is said, not skipped. (A brand-new agent was owed nothing from before it first connected.)
+            if ((registration.Resumed || !first) && RemovedAfter(Math.Min(range.DirectsAfter, range.BroadcastsAfter), page.HeldFrom) is { } removed)
+            {
+                yield return removed;
+            }
+            var messages = page.Messages;
+            if (messages.Count == 0)
             {
                 yield break;
             }
-            if (CountRereads(registration, page) is > 0 and var rereads)
+            if (CountRereads(registration, messages) is > 0 and var rereads)
             {
                 await rateLimits.TakeReplayAsync(range.Agent, rereads, ct);
             }
-            foreach (var envelope in page)
+            foreach (var envelope in messages)
             {
                 yield return new EnvelopeOut(envelope);
             }
-            var last = page[^1].Seq;
+            var last = messages[^1].Seq;
             if (last >= range.UpTo)
             {
                 yield break;
@@ -100,15 +97,9 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         }
     }
 
-    /// <summary>
-    /// <c>RESUME_TOO_OLD</c> when retention removed messages after <paramref name="after"/>; null when it removed none.
-    /// An empty store has had everything removed up to the newest seq it ever handed out.
-    /// </summary>
-    private async Task<NoticeOut?> RemovedAfterAsync(long after, CancellationToken ct)
-    {
-        var (oldest, newest) = await ReadAsync(store.BoundsAsync(ct));
-        var held = oldest ?? newest + 1;
-        return after < held - 1
+    /// <summary><c>RESUME_TOO_OLD</c> when retention removed messages after <paramref name="after"/>; null when it removed none.</summary>
+    private static NoticeOut? RemovedAfter(long after, long held) =>
+        after < held - 1
             ? new NoticeOut(new RelayError
             {
                 Code = ErrorCodes.ResumeTooOld,
@@ -116,7 +107,6 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
                 OldestSeq = held,
             })
             : null;
-    }
 
     private Task<T> ReadAsync<T>(Task<T> read) => StoreReads.GuardAsync(read, "what this agent missed", logger);
 

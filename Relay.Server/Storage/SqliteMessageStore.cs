@@ -139,13 +139,19 @@ public sealed class SqliteMessageStore(
         return page.ConvertAll(ToEnvelope);
     }
 
-    public async Task<IReadOnlyList<Envelope>> BacklogAsync(BacklogRange range, int limit, CancellationToken ct)
+    public async Task<BacklogPage> BacklogAsync(BacklogRange range, int limit, CancellationToken ct)
     {
         using var turn = await _readTurns.AcquireAsync(1, ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
+        // One read transaction, so one snapshot for the bounds and the page: retention committing between two separate
+        // reads would remove messages the page then skips without anyone knowing.
+        await db.Database.OpenConnectionAsync(ct);
+        await using var snapshot = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+        await db.Database.UseTransactionAsync(snapshot, ct);
+        var (oldest, newest) = await BoundsAsync(db, ct);
         var page = await WithinReplyBytesAsync(
             db.Messages.FromSqlRaw(MessageQueries.OldestMissed.Rows, [.. InRange(range), Parameter("$take", limit)]), ct);
-        return page.ConvertAll(ToEnvelope);
+        return new BacklogPage(page.ConvertAll(ToEnvelope), oldest ?? newest + 1);
     }
 
     private Task<List<MessageRow>> WithinReplyBytesAsync(IQueryable<MessageRow> rows, CancellationToken ct) =>
@@ -174,6 +180,11 @@ public sealed class SqliteMessageStore(
     public async Task<(long? Oldest, long Newest)> BoundsAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        return await BoundsAsync(db, ct);
+    }
+
+    private static async Task<(long? Oldest, long Newest)> BoundsAsync(RelayDbContext db, CancellationToken ct)
+    {
         var oldest = await db.Messages.MinAsync(m => (long?)m.Seq, ct);
         // sqlite_sequence remembers the highest seq ever handed out, even when retention emptied the table.
         var newest = await db.Database

@@ -105,11 +105,12 @@ public sealed class RetentionTests
     [Test]
     public async Task Messages_removed_while_their_replay_goes_out_are_told_not_skipped()
     {
-        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
+        await using var relay = await TestRelay.StartAsync(
+            new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" }, sendBufferBytes: SlowReaderBufferBytes);
         await KnownAndAwayAsync(relay, "reader");
         var alice = await relay.ConnectAsync("alice");
-        // 24 MB, far more than the relay can write ahead of a reader with a fixed socket buffer: the replay is still
-        // going out, page by page, when the oldest messages are removed.
+        // 24 MB, far more than the relay can write ahead of a reader when the socket buffers on both ends are fixed: the
+        // replay is still going out, page by page, when the oldest messages are removed.
         var filler = new string('x', 60_000);
         var seqs = new List<long>();
         for (var i = 0; i < 400; i++)
@@ -131,6 +132,41 @@ public sealed class RetentionTests
             "after the notice, exactly what is still held");
         Assert.That(frames.Take(noticeAt).Where(f => f.Str("sender") == "alice").Select(f => f.Long("seq")), Is.EqualTo(seqs.Take(messages.Count - 100)),
             "before it, the oldest messages without a gap");
+    }
+
+    [Test]
+    public async Task A_backlog_page_says_where_the_store_began_when_the_page_was_read()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
+        var alice = await relay.ConnectAsync("alice");
+        var seqs = new List<long>();
+        for (var i = 0; i < 400; i++)
+        {
+            seqs.Add((await alice.BroadcastAsync(Json.Of($"m{i}"), $"m{i}")).Seq);
+        }
+        var store = relay.Services.GetRequiredService<IMessageStore>();
+        var everything = new BacklogRange("reader", seqs[0] - 1, seqs[0] - 1, seqs[^1]);
+
+        // Retention takes the oldest ten at a time while pages from the start are read as fast as they come: a removal
+        // committed between reading the bounds and reading the page would show as a page starting past HeldFrom.
+        var pruning = Task.Run(async () =>
+        {
+            for (var keep = seqs.Count - 10; keep >= 0; keep -= 10)
+            {
+                await store.PruneAsync(DateTimeOffset.MinValue, keep, CancellationToken.None);
+            }
+        });
+        var pages = new List<BacklogPage>();
+        while (!pruning.IsCompleted)
+        {
+            pages.Add(await store.BacklogAsync(everything, 1, CancellationToken.None));
+        }
+        await pruning;
+
+        Assert.That(pages.Where(p => p.Messages.Count > 0).Select(p => p.Messages[0].Seq - p.HeldFrom).Distinct().ToList(), Is.EqualTo(new[] { 0L }),
+            "every page begins with the oldest message held as it was read");
+        Assert.That(pages.Where(p => p.Messages.Count == 0).Select(p => p.HeldFrom).Distinct().ToList(), Is.SubsetOf(new[] { seqs[^1] + 1 }),
+            "an empty page was read from an empty store");
     }
 
     private static async Task ReadFramesAsync(ClientWebSocket socket, List<JsonElement> frames, Func<JsonElement, bool> until)

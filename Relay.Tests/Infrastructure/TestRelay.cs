@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Data.Sqlite;
 using SignalRelay.Client;
 using SignalRelay.Server;
@@ -37,8 +38,14 @@ public sealed class TestRelay : IAsyncDisposable
     /// <summary>ws:// address of a path on this relay.</summary>
     public Uri WebSocketUri(string path = "/") => new($"ws://{BaseUri.Authority}{path}");
 
+    /// <param name="sendBufferBytes">
+    /// Fixes the send buffer of the relay's sockets, which accepted sockets inherit from the listening one. Left to
+    /// itself the kernel grows it up to <c>net.ipv4.tcp_wmem</c>, which can be large enough to take a whole replay, so
+    /// a test that needs the relay to stay close behind a slow reader must fix it.
+    /// </param>
     public static async Task<TestRelay> StartAsync(
-        IDictionary<string, string?>? settings = null, string? databasePath = null, TimeProvider? clock = null)
+        IDictionary<string, string?>? settings = null, string? databasePath = null, TimeProvider? clock = null,
+        int? sendBufferBytes = null)
     {
         var owned = databasePath is null ? new TempDirectory() : null;
         var path = databasePath ?? owned!.File("relay.db");
@@ -54,6 +61,15 @@ public sealed class TestRelay : IAsyncDisposable
             if (clock is not null)
             {
                 builder.Services.AddSingleton(clock);
+            }
+            if (sendBufferBytes is int bytes)
+            {
+                builder.Services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
+                {
+                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    socket.SendBufferSize = bytes;
+                    return socket;
+                });
             }
         });
         try

@@ -154,7 +154,7 @@ public sealed class DeliveryConfirmationTests
     [Test]
     public async Task A_client_that_closes_in_the_middle_of_its_replay_is_not_sent_the_rest()
     {
-        await using var relay = await TestRelay.StartAsync();
+        await using var relay = await TestRelay.StartAsync(sendBufferBytes: SlowReaderBufferBytes);
         var sender = await relay.ConnectAsync("sender");
         await KnownAndAwayAsync(relay, "reader");
         // 18 MB: more than the socket buffers between the relay and the client can hold.

@@ -50,10 +50,14 @@ public static class RawAgents
         await UntilOnlineAsync(relay, agent, online: false);
     }
 
+    /// <summary>The socket buffer size that keeps a slow reader's relay close behind it, given at both ends.</summary>
+    public const int SlowReaderBufferBytes = 64 * 1024;
+
     /// <summary>
     /// A v0.3 HELLO on a plain WebSocket, which reads only as the test does and answers pings only as it reads. Its
-    /// socket's receive buffer is fixed at 64 KiB, which the kernel then does not grow (on loopback it may grow to
-    /// 32 MB here), so what the relay can write ahead of the test's reads stays a few megabytes.
+    /// socket's receive buffer is fixed at <see cref="SlowReaderBufferBytes"/>, which the kernel then does not grow (on
+    /// loopback it may grow to 32 MB here). With the relay's send buffer fixed too (<see cref="TestRelay.StartAsync"/>),
+    /// what the relay can write ahead of the test's reads stays a few hundred kilobytes.
     /// </summary>
     public static async Task<ClientWebSocket> HelloOnPlainSocketAsync(TestRelay relay, string agent)
     {
@@ -62,7 +66,7 @@ public static class RawAgents
         {
             ConnectCallback = async (context, ct) =>
             {
-                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = SlowReaderBufferBytes };
                 try
                 {
                     await tcp.ConnectAsync(context.DnsEndPoint, ct);
