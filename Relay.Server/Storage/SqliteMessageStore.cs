@@ -254,15 +254,27 @@ public sealed class SqliteMessageStore(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var deleted = 0;
-        while (await UsedBytesAsync(db, ct) is var used && used > maxBytes && await OldestAsync(db, ct) is long oldest)
+        // Measured again inside the write turn with the delete it decides: every other delete takes that turn too, so an
+        // age or count pass deleting between the two cannot make this one take more than the bound asks.
+        while (await UsedBytesAsync(db, ct) > maxBytes && await InWriteTurnAsync(() => DeletePastSizeAsync(db, maxBytes, ct), ct) is > 0 and var removed)
         {
-            // As many of the oldest as the excess takes at the store's average size per message (seqs run without gaps
-            // but for resends), so a store of large messages loses no more than it must.
-            var held = await db.Messages.MaxAsync(m => m.Seq, ct) - oldest + 1;
-            var excess = (double)(used - maxBytes) / used * held;
-            deleted += await DeleteOldestAsync(db, oldest, oldest + Math.Max(1, (long)Math.Ceiling(excess)), ct);
+            deleted += removed;
         }
         return deleted;
+    }
+
+    private async Task<int> DeletePastSizeAsync(RelayDbContext db, long maxBytes, CancellationToken ct)
+    {
+        var used = await UsedBytesAsync(db, ct);
+        if (used <= maxBytes || await OldestAsync(db, ct) is not long oldest)
+        {
+            return 0;
+        }
+        // As many of the oldest as the excess takes at the store's average size per message (seqs run without gaps
+        // but for resends), so a store of large messages loses no more than it must.
+        var held = await db.Messages.MaxAsync(m => m.Seq, ct) - oldest + 1;
+        var excess = (double)(used - maxBytes) / used * held;
+        return await DeleteBeforeAsync(db, oldest, oldest + Math.Max(1, (long)Math.Ceiling(excess)), ct);
     }
 
     private static Task<long?> OldestAsync(RelayDbContext db, CancellationToken ct) => db.Messages.MinAsync(m => (long?)m.Seq, ct);
@@ -272,10 +284,13 @@ public sealed class SqliteMessageStore(
     /// whichever is fewer, in one write turn: a sweep deleting a million rows at once held the writer, and every ACK
     /// behind it, for two seconds.
     /// </summary>
-    private Task<int> DeleteOldestAsync(RelayDbContext db, long oldest, long end, CancellationToken ct)
+    private Task<int> DeleteOldestAsync(RelayDbContext db, long oldest, long end, CancellationToken ct) =>
+        InWriteTurnAsync(() => DeleteBeforeAsync(db, oldest, end, ct), ct);
+
+    private Task<int> DeleteBeforeAsync(RelayDbContext db, long oldest, long end, CancellationToken ct)
     {
         end = Math.Min(end, oldest + options.Value.Retention.DeleteBatchSize);
-        return InWriteTurnAsync(() => db.Messages.Where(m => m.Seq < end).ExecuteDeleteAsync(ct), ct);
+        return db.Messages.Where(m => m.Seq < end).ExecuteDeleteAsync(ct);
     }
 
     /// <summary>The bytes of the database's pages in use; pages freed by deletes are reused before the file grows.</summary>

@@ -76,6 +76,35 @@ public sealed class RetentionTests
         });
     }
 
+    [Test]
+    public async Task Age_and_size_retention_running_at_once_remove_no_more_than_either_bound_asks()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" });
+        var store = relay.Services.GetRequiredService<IMessageStore>();
+        var filler = Json.Of(new string('f', 20_000));
+        var left = new List<long>();
+        // Each round starts the two passes together on 100 messages; the count bound keeps 80, which fit the size bound.
+        // A size pass that measured before the count pass deleted, and deleted after it, took more than either asks:
+        // without the fix about one round in a hundred did.
+        for (var round = 0; round < 250; round++)
+        {
+            var batch = Enumerable.Range(0, 100)
+                .Select(i => new Envelope { Id = $"r{round}-{i}", Kind = "broadcast", From = "alice", Content = filler, ReceivedAt = DateTimeOffset.UtcNow })
+                .ToList();
+            await store.AppendAsync(batch, CancellationToken.None);
+            var bound = UsedBytes(relay) * 85 / 100;
+            using var start = new ManualResetEventSlim();
+            var bySize = Task.Run(() => { start.Wait(); return store.PruneToSizeAsync(bound, CancellationToken.None); });
+            var byCount = Task.Run(() => { start.Wait(); return store.PruneAsync(DateTimeOffset.MinValue, keepNewest: 80, CancellationToken.None); });
+            start.Set();
+            await Task.WhenAll(bySize, byCount);
+            left.Add(StoredCount(relay));
+            await store.PruneAsync(DateTimeOffset.MinValue, keepNewest: 0, CancellationToken.None);
+        }
+
+        Assert.That(left.Where(n => n != 80).ToList(), Is.Empty, "rounds that left other than the newest 80");
+    }
+
     private static long UsedBytes(TestRelay relay) => relay.QueryNumber(
         "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
 
