@@ -16,7 +16,23 @@ public sealed class HubSession(
     /// <summary>How long a told client has to leave by itself before the connection is aborted.</summary>
     private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(1);
 
+    private Task _lastSend = Task.CompletedTask;
+
     public Task? Pump { get; set; }
+
+    /// <summary>
+    /// Remembers the connection's newest send. SignalR runs a connection's calls side by side, so a history call made
+    /// after a send it did not wait for could otherwise read the store before that send is committed; one sender's
+    /// messages commit in order, so the newest send settled means all of them are.
+    /// </summary>
+    public Task<SendAck> Sending(Task<SendAck> send)
+    {
+        Volatile.Write(ref _lastSend, send);
+        return send;
+    }
+
+    /// <summary>Completes once every send this connection made so far is committed or refused.</summary>
+    public async Task SendsSettledAsync() => await Volatile.Read(ref _lastSend).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
     {

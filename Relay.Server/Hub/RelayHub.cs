@@ -66,10 +66,19 @@ public sealed class RelayHub(
     }
 
     /// <summary>Sends a broadcast (no <c>to</c>) or a direct message; returns once it is committed.</summary>
-    public Task<SendAck> Send(SendRequest request) => bus.PublishAsync(Session.AgentId, request, Context.ConnectionAborted);
+    public Task<SendAck> Send(SendRequest request)
+    {
+        var session = Session;
+        return session.Sending(bus.PublishAsync(session.AgentId, request, Context.ConnectionAborted));
+    }
 
-    public Task<IReadOnlyList<Envelope>> History(HistoryQuery? query) =>
-        bus.HistoryAsync(Session.AgentId, Session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
+    /// <summary>What the agent may see, as <see cref="RelayBus.HistoryAsync"/>; it sees every send this connection made before it.</summary>
+    public async Task<IReadOnlyList<Envelope>> History(HistoryQuery? query)
+    {
+        var session = Session;
+        await session.SendsSettledAsync();
+        return await bus.HistoryAsync(session.AgentId, session.AgentId, query ?? new HistoryQuery(), Context.ConnectionAborted);
+    }
 
     /// <summary>The first page of the agents the relay knows, by id (<see cref="AgentsAfter"/> for the next).</summary>
     public IReadOnlyList<AgentInfo> Agents() => bus.Agents(Session.AgentId, after: null);

@@ -7,6 +7,27 @@ namespace SignalRelay.Tests.Core;
 public sealed class HistoryTests
 {
     [Test]
+    public async Task A_hub_history_call_sees_the_sends_the_same_connection_made_before_it()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var missing = new List<string>();
+        // SignalR runs one connection's calls side by side: a send not waited for is still being committed.
+        for (var i = 0; i < 20; i++)
+        {
+            var send = alice.BroadcastAsync(Json.Of($"m{i}"), $"m{i}");
+            var history = await alice.HistoryAsync(new HistoryQuery { Limit = 5 });
+            await send;
+            if (!history.Any(e => e.Id == $"m{i}"))
+            {
+                missing.Add($"m{i}");
+            }
+        }
+
+        Assert.That(missing, Is.Empty);
+    }
+
+    [Test]
     public async Task History_returns_the_newest_ascending_within_the_limit_and_pages_forward_by_seq()
     {
         await using var relay = await TestRelay.StartAsync();
