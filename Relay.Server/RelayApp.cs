@@ -89,6 +89,7 @@ public static class RelayApp
         services.AddSingleton<AgentIdentityResolver>();
         services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
+        services.AddSingleton<ShutdownCoordinator>();
         services.AddRawSockets();
         services.AddConnectionRateLimit();
         services.AddConnectionCapacity();
@@ -102,7 +103,7 @@ public static class RelayApp
         services.AddHostedService<PresenceFlushService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<StoreSizeRetention>();
-        services.AddHostedService<ShutdownCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
         services.AddHostedService<PacedConnectionsLog>();
         services.AddDeploymentSupport();
 

@@ -5,13 +5,14 @@ namespace SignalRelay.Server.Core;
 
 /// <summary>
 /// Writes agents' presence and cursors back to the store every few seconds, and at shutdown twice: before the server
-/// stops and once more after. On SIGTERM every agent has been closed by the first (<see cref="ShutdownCoordinator"/>),
-/// which matters because the server's own stop may take what is left of the shutdown timeout: it waits for a request
-/// a client never finishes sending.
+/// stops, once every agent has been closed and has confirmed what it read (<see cref="ShutdownCoordinator"/>), and once
+/// more after. The first is the one that counts: the server's own stop may take what is left of the shutdown timeout,
+/// waiting for a request a client never finishes sending, and the second is then handed an expired token.
 /// </summary>
 public sealed class PresenceFlushService(
     SessionRegistry registry,
     IMessageStore store,
+    ShutdownCoordinator shutdown,
     IOptions<RelayOptions> options,
     ILogger<PresenceFlushService> logger) : PeriodicService(logger), IHostedLifecycleService
 {
@@ -52,6 +53,9 @@ public sealed class PresenceFlushService(
     {
         try
         {
+            // On SIGTERM the host's stop runs beside the stopping signal's drain: a flush before the drain ends would miss
+            // the cursors the agents' last pongs confirm.
+            await shutdown.DrainAsync().WaitAsync(ct);
             await RunGuardedAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

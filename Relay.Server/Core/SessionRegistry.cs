@@ -31,6 +31,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private long _lastDispatchedSeq;
     private long _stamp;
+    // Set by CloseAll: a session registering after it is closed at once, as the ones it closed were.
+    private RelayError? _closedWith;
 
     /// <summary>Loads what the store remembers; every agent starts offline.</summary>
     public void Initialize(IEnumerable<AgentRecord> known, long lastSeq)
@@ -120,6 +122,10 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 }
             }
             QueuePresence(state, PresenceStatus.Online);
+            if (_closedWith is { } reason)
+            {
+                session.Close(reason, drain: false);
+            }
             return new Registration(others, range, resumed, owed);
         }
     }
@@ -221,11 +227,18 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
         }
     }
 
-    /// <summary>Closes every live session after what is queued for it (shutdown); returns them.</summary>
+    /// <summary>
+    /// Closes every live session after what is queued for it (shutdown), and every session that registers later at
+    /// once; returns the live ones.
+    /// </summary>
     public IReadOnlyList<RelaySession> CloseAll(RelayError reason, TimeSpan drainFor)
     {
         List<RelaySession> sessions;
-        lock (_gate) sessions = [.. _online.Values];
+        lock (_gate)
+        {
+            _closedWith = reason;
+            sessions = [.. _online.Values];
+        }
         foreach (var s in sessions)
         {
             s.Close(reason, drain: true);

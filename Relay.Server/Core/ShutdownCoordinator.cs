@@ -22,25 +22,38 @@ public sealed class ShutdownCoordinator(
         Recoverable = false,
     };
 
+    private readonly Lazy<Task> _drained = new(() => Task.Run(() => DrainOnceAsync(drain, registry, options.Value, logger)));
     private CancellationTokenRegistration _onStopping;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _onStopping = lifetime.ApplicationStopping.Register(BeginDrain);
+        // SignalR aborts its connections on this same signal as soon as this callback returns (callbacks run newest
+        // first, and this one was registered after SignalR's), so it waits here until everyone was told.
+        _onStopping = lifetime.ApplicationStopping.Register(() => DrainAsync().Wait());
         return Task.CompletedTask;
     }
 
-    private void BeginDrain()
+    /// <summary>
+    /// Closes every agent and waits, within half the shutdown timeout, until each was told and raw agents answered the
+    /// last ping, so the cursors stored after it count what they read. The first call drains, from whichever comes first:
+    /// the stopping signal, or the host's stop (<see cref="PresenceFlushService"/>); later calls wait for the same drain.
+    /// </summary>
+    public Task DrainAsync() => _drained.Value;
+
+    private static async Task DrainOnceAsync(DrainState drain, SessionRegistry registry, RelayOptions options, ILogger logger)
     {
         drain.Begin();
         // Half the budget for agents to take what is queued for them; the rest is for commits and exit.
-        var budget = TimeSpan.FromSeconds(options.Value.Shutdown.TimeoutSeconds / 2.0);
+        var budget = TimeSpan.FromSeconds(options.Shutdown.TimeoutSeconds / 2.0);
         var sessions = registry.CloseAll(ShuttingDown, budget);
         logger.LogInformation("Shutting down: closing {Count} sessions", sessions.Count);
-        // SignalR aborts its connections on this same signal as soon as this callback returns (callbacks run
-        // newest first, and this one was registered after SignalR's), so wait here until everyone was told, and
-        // raw agents answered the last ping, so the cursors stored at shutdown count what they read.
-        Task.WhenAll(sessions.Select(s => s.Finished)).Wait(budget);
+        try
+        {
+            await Task.WhenAll(sessions.Select(s => s.Finished)).WaitAsync(budget);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
 using SignalRelay.Client;
+using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
@@ -48,15 +51,7 @@ public sealed class DurabilityTests
             await using var bob = await ConnectAsync(relay, "bob");
             ack = await alice.BroadcastAsync(Json.Of("read before the stop"), "m1");
             await Wait.NextAsync(bob.Messages);
-            // Kestrel waits for a request it has begun to read, so this one holds the server's stop to the timeout
-            // and every service stopped after it is handed an expired token. A whole request answered first shows
-            // that Kestrel is reading this connection, so it has the partial one before the signal arrives.
-            using var tcp = new System.Net.Sockets.TcpClient();
-            await tcp.ConnectAsync(relay.BaseUri.Host, relay.BaseUri.Port);
-            var stream = tcp.GetStream();
-            await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"u8.ToArray());
-            Assert.That(await stream.ReadAsync(new byte[4096]), Is.Positive);
-            await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n"u8.ToArray());
+            using var halfSent = await HoldTheServerStopAsync(relay);
 
             relay.Terminate();
 
@@ -146,6 +141,68 @@ public sealed class DurabilityTests
         await using var after = await ConnectAsync(restarted, "after");
         var next = await after.BroadcastAsync(Json.Of("after the crash"), "after-1");
         Assert.That(next.Seq, Is.GreaterThan(acked.Max(a => a.Seq)));
+    }
+
+    [Test]
+    public async Task Sigterm_stores_what_raw_agents_confirmed_in_the_drain_though_the_server_stop_takes_the_timeout()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        long last = 0;
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, new Dictionary<string, string?>
+        {
+            ["Relay__Shutdown__TimeoutSeconds"] = "2",
+            ["Relay__Storage__PresenceFlushSeconds"] = "3600",
+        }))
+        {
+            // bob answers pings only as the test reads, so what he reads is confirmed only once the signal has come.
+            using var bob = await HelloOnPlainSocketAsync(relay.RawDoorUri, "bob");
+            var frames = new List<JsonElement>();
+            await ReadFramesAsync(bob, frames, until: f => f.Str("message_type") == "WELCOME");
+            await using var alice = await V03Async(relay.RawDoorUri, "alice");
+            for (var i = 0; i < 20; i++)
+            {
+                await alice.SendAsync(Message("alice", $"m{i}", $"m{i}"));
+                last = (await alice.NextOfAsync("message_type", "ACK")).Long("seq");
+            }
+            using var halfSent = await HoldTheServerStopAsync(relay);
+
+            relay.Terminate();
+            // bob is busy for a moment before he reads on, as an agent at work would be.
+            await Task.Delay(300);
+            await ReadFramesAsync(bob, frames, until: f => f.Str("message_id") == "m19");
+            await UntilClosedAsync(bob);
+
+            Assert.That(await relay.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0), relay.Output);
+        }
+
+        Assert.That(StoreFile.CursorOf(db, "bob"), Is.GreaterThanOrEqualTo(last), "a restart would send bob again what he read");
+    }
+
+    /// <summary>
+    /// Kestrel waits for a request it has begun to read, so a half-sent one holds the server's stop to the timeout and
+    /// every service stopped after it is handed an expired token. A whole request answered first shows that Kestrel is
+    /// reading the connection, so it has the partial one before the signal arrives.
+    /// </summary>
+    private static async Task<System.Net.Sockets.TcpClient> HoldTheServerStopAsync(RelayProcess relay)
+    {
+        var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(relay.BaseUri.Host, relay.BaseUri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"u8.ToArray());
+        Assert.That(await stream.ReadAsync(new byte[4096]), Is.Positive);
+        await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: relay\r\n"u8.ToArray());
+        return tcp;
+    }
+
+    /// <summary>Reads on (answering pings, as a WebSocket does while it reads) until the relay closes the connection.</summary>
+    private static async Task UntilClosedAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        while ((await socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
+        {
+        }
     }
 
     private static async Task<RelayClient> ConnectAsync(RelayProcess relay, string agent)

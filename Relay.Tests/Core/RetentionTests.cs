@@ -197,27 +197,4 @@ public sealed class RetentionTests
         Assert.That(pages.Where(p => p.Messages.Count == 0).Select(p => p.HeldFrom).Distinct().ToList(), Is.SubsetOf(new[] { seqs[^1] + 1 }),
             "an empty page was read from an empty store");
     }
-
-    private static async Task ReadFramesAsync(ClientWebSocket socket, List<JsonElement> frames, Func<JsonElement, bool> until)
-    {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        using var timeout = new CancellationTokenSource(Wait.Default);
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer, timeout.Token);
-            message.Write(buffer, 0, received.Count);
-            if (!received.EndOfMessage)
-            {
-                continue;
-            }
-            using var document = JsonDocument.Parse(message.ToArray());
-            message.SetLength(0);
-            frames.Add(document.RootElement.Clone());
-            if (until(frames[^1]))
-            {
-                return;
-            }
-        }
-    }
 }

@@ -59,7 +59,10 @@ public static class RawAgents
     /// loopback it may grow to 32 MB here). With the relay's send buffer fixed too (<see cref="TestRelay.StartAsync"/>),
     /// what the relay can write ahead of the test's reads stays a few hundred kilobytes.
     /// </summary>
-    public static async Task<ClientWebSocket> HelloOnPlainSocketAsync(TestRelay relay, string agent)
+    public static Task<ClientWebSocket> HelloOnPlainSocketAsync(TestRelay relay, string agent) =>
+        HelloOnPlainSocketAsync(relay.WebSocketUri(), agent);
+
+    public static async Task<ClientWebSocket> HelloOnPlainSocketAsync(Uri door, string agent)
     {
         var socket = new ClientWebSocket();
         using var http = new HttpMessageInvoker(new SocketsHttpHandler
@@ -79,7 +82,7 @@ public static class RawAgents
                 }
             },
         });
-        await socket.ConnectAsync(relay.WebSocketUri(), http, CancellationToken.None);
+        await socket.ConnectAsync(door, http, CancellationToken.None);
         await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(Hello(agent)), WebSocketMessageType.Text, true, CancellationToken.None);
         return socket;
     }
@@ -118,4 +121,28 @@ public static class RawAgents
     /// <summary>The error code of a v0.3 ERROR or a mesh error frame.</summary>
     public static string? ErrorCode(this JsonElement frame) =>
         frame.Str("error_code") ?? (frame.Str("type") == "error" && frame.Str("from") == "relay" ? frame.GetProperty("data").Str("code") : null);
+
+    /// <summary>Reads whole frames from a plain socket into <paramref name="frames"/> until one matches <paramref name="until"/>.</summary>
+    public static async Task ReadFramesAsync(ClientWebSocket socket, List<JsonElement> frames, Func<JsonElement, bool> until)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, timeout.Token);
+            message.Write(buffer, 0, received.Count);
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+            using var document = JsonDocument.Parse(message.ToArray());
+            message.SetLength(0);
+            frames.Add(document.RootElement.Clone());
+            if (until(frames[^1]))
+            {
+                return;
+            }
+        }
+    }
 }

@@ -269,6 +269,22 @@ public sealed class SessionLifetimeTests
         }
     }
 
+    [Test]
+    public async Task An_agent_that_identifies_after_the_shutdown_closed_everyone_is_closed_too()
+    {
+        var relay = await TestRelay.StartAsync();
+        await using (relay)
+        {
+            // Its connection was taken before the drain began; its HELLO comes once the drain has closed everyone.
+            await using var late = await RawSocketClient.ConnectAsync(relay);
+            await relay.Services.GetRequiredService<ShutdownCoordinator>().DrainAsync();
+            await late.SendAsync(Hello("late"));
+
+            Assert.That((await late.NextOfAsync("message_type", "ERROR")).ErrorCode(), Is.EqualTo("SERVER_SHUTDOWN"));
+            Assert.That(await late.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+        }
+    }
+
     /// <summary>Connects, identifies (alternating dialects and reusing a few names), and closes, sequentially on 4 lanes.</summary>
     private static async Task CycleAsync(TestRelay relay, int cycles, string prefix)
     {
