@@ -90,6 +90,7 @@ public static class RelayApp
         services.AddRelayAuth(configuration);
         services.AddSingleton<CommitPipeline>();
         services.AddSingleton<ShutdownCoordinator>();
+        services.AddSingleton<PresenceFlushService>();
         services.AddRawSockets();
         services.AddConnectionRateLimit();
         services.AddConnectionCapacity();
@@ -100,7 +101,7 @@ public static class RelayApp
         services.AddHostedService<RelayStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitPipeline>());
         services.AddHostedService<PresenceAnnouncer>();
-        services.AddHostedService<PresenceFlushService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceFlushService>());
         services.AddHostedService<RetentionService>();
         services.AddHostedService<StoreSizeRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());

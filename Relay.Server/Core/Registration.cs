@@ -6,9 +6,12 @@ namespace SignalRelay.Server.Core;
 /// The result of registering a session: who else is online, and the range of stored messages the agent
 /// has to be replayed before live traffic (everything after <see cref="Range"/>.UpTo arrives live).
 /// <see cref="Owed"/> is the range the relay's own record says the agent has not had: a client's resume point below
-/// it asks for messages again, and those count as reads (<see cref="ReplayPlanner"/>).
+/// it asks for messages again, and those count as reads (<see cref="ReplayPlanner"/>). <see cref="FirstConnection"/>:
+/// the relay had never seen the agent, so its record has to be stored before it is welcomed
+/// (<see cref="PresenceFlushService.SavedAsync"/>).
 /// </summary>
-public sealed record Registration(IReadOnlyList<PresenceEvent> OthersOnline, BacklogRange Range, bool Resumed, BacklogRange Owed)
+public sealed record Registration(
+    IReadOnlyList<PresenceEvent> OthersOnline, BacklogRange Range, bool Resumed, BacklogRange Owed, bool FirstConnection = false)
 {
     /// <summary>Whether the agent had <paramref name="envelope"/> by the relay's record, so replaying it is a read.</summary>
     public bool IsReread(Envelope envelope) =>

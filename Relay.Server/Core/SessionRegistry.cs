@@ -106,7 +106,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             state.Protocol = session.Protocol;
             state.Metadata = session.Metadata;
             state.Dirty = true;
-            var resumed = state.HasConnectedBefore || resumeFrom is not null;
+            var first = !state.HasConnectedBefore;
+            var resumed = !first || resumeFrom is not null;
             state.HasConnectedBefore = true;
             _online[session.AgentId] = session;
 
@@ -126,7 +127,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             {
                 session.Close(reason, drain: false);
             }
-            return new Registration(others, range, resumed, owed);
+            return new Registration(others, range, resumed, owed, first);
         }
     }
 

@@ -13,6 +13,7 @@ namespace SignalRelay.Server.Hub;
 public sealed class RelayHub(
     RelayBus bus,
     SessionRegistry registry,
+    PresenceFlushService presence,
     ReplayPlanner replay,
     AgentIdentityResolver identity,
     IHubContext<RelayHub> hubContext,
@@ -30,7 +31,7 @@ public sealed class RelayHub(
         Recoverable = false,
     };
 
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
         var agent = identity.ResolveHubAgent(http);
@@ -42,10 +43,13 @@ public sealed class RelayHub(
         expiry.Set(identity.HubExpiry(http));
         Context.Items[ExpiryKey] = expiry;
         var registration = registry.Register(session, resume);
+        if (registration.FirstConnection)
+        {
+            await presence.SavedAsync();
+        }
         session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
         logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
             agent, Context.ConnectionId, resume?.ToString() ?? "cursor");
-        return Task.CompletedTask;
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)

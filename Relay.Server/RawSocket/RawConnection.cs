@@ -138,6 +138,10 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         var ending = RawErrors.ConnectionLost;
         try
         {
+            if (registration.FirstConnection)
+            {
+                await door.Presence.SavedAsync();
+            }
             if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
             {
                 await socket.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, http.RequestAborted);

@@ -11,6 +11,7 @@ namespace SignalRelay.Server.RawSocket;
 public sealed class RawSocketDoor(
     RelayBus bus,
     SessionRegistry registry,
+    PresenceFlushService presence,
     ReplayPlanner replay,
     AgentIdentityResolver identity,
     TimeProvider clock,
@@ -22,6 +23,7 @@ public sealed class RawSocketDoor(
 {
     public RelayBus Bus { get; } = bus;
     public SessionRegistry Registry { get; } = registry;
+    public PresenceFlushService Presence { get; } = presence;
     public ReplayPlanner Replay { get; } = replay;
     public AgentIdentityResolver Identity { get; } = identity;
     public TimeProvider Clock { get; } = clock;

@@ -69,6 +69,8 @@ public sealed class DurabilityTests
         await using var relay = await RelayProcess.StartOnLoopbackAsync(db,
             new Dictionary<string, string?> { ["Relay__Shutdown__TimeoutSeconds"] = "1" });
         await using var alice = await ConnectAsync(relay, "alice");
+        // Acknowledged only once the hub has finished connecting alice, which stores her record first.
+        await alice.BroadcastAsync(Json.Of("before the lock"));
         using var holder = StoreFile.Open(db);
         using (var begin = holder.CreateCommand())
         {
@@ -177,6 +179,30 @@ public sealed class DurabilityTests
         }
 
         Assert.That(StoreFile.CursorOf(db, "bob"), Is.GreaterThanOrEqualTo(last), "a restart would send bob again what he read");
+    }
+
+    [Test]
+    public async Task Kill_9_just_after_an_agent_first_came_and_left_still_owes_it_what_was_broadcast_since()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        // No periodic presence write in the test's time: only the one at newbie's first connection can remember him.
+        var environment = new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "3600" };
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, environment))
+        {
+            await using var sender = await V03Async(relay.RawDoorUri, "sender");
+            await (await V03Async(relay.RawDoorUri, "newbie")).DisposeAsync();
+            await sender.NextWhereAsync(f => f.Str("content") == "newbie left", "newbie left");
+            await sender.SendAsync(Message("sender", "while-away", "sent while newbie was away"));
+            await sender.NextOfAsync("message_type", "ACK");
+
+            relay.Kill();
+            await relay.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        }
+
+        await using var restarted = await RelayProcess.StartOnLoopbackAsync(db, environment);
+        await using var back = await V03Async(restarted.RawDoorUri, "newbie");
+        Assert.That((await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id"), Is.EqualTo("while-away"));
     }
 
     /// <summary>

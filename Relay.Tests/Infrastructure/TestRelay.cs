@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Data.Sqlite;
 using SignalRelay.Client;
 using SignalRelay.Server;
-using SignalRelay.Server.Core;
 
 namespace SignalRelay.Tests.Infrastructure;
 
@@ -87,15 +86,15 @@ public sealed class TestRelay : IAsyncDisposable
     }
 
     /// <summary>
-    /// A connected .NET client whose agent the relay has registered; disposed with the relay. SignalR completes the
-    /// client's start at the handshake, before the hub's <c>OnConnectedAsync</c> has run.
+    /// A connected .NET client whose agent the hub has finished connecting; disposed with the relay. SignalR completes the
+    /// client's start at the handshake, before the hub's <c>OnConnectedAsync</c> has run, and runs no call of the
+    /// connection until it has: a heartbeat answered shows it has.
     /// </summary>
     public async Task<RelayClient> ConnectAsync(string agentId, Func<Task<string?>>? token = null, long? resumeFrom = null)
     {
         var client = CreateClient(agentId, token, resumeFrom);
         await client.ConnectAsync();
-        var registry = Services.GetRequiredService<SessionRegistry>();
-        await Wait.UntilAsync(() => registry.IsOnline(agentId), $"{agentId} is online");
+        await client.HeartbeatAsync();
         return client;
     }
 
