@@ -21,13 +21,17 @@ public sealed class HubSession(
     public Task? Pump { get; set; }
 
     /// <summary>
-    /// Remembers the connection's newest send. SignalR runs a connection's calls side by side, so a history call made
-    /// after a send it did not wait for could otherwise read the store before that send is committed; one sender's
-    /// messages commit in order, so the newest send settled means all of them are.
+    /// Remembers the connection's newest send still on its way. SignalR runs a connection's calls side by side, so a
+    /// history call made after a send it did not wait for could otherwise read the store before that send is committed;
+    /// one sender's messages commit in order, so the newest send settled means all of them are. A send refused at once
+    /// (a bad request) is not remembered: it says nothing of the ones before it.
     /// </summary>
     public Task<SendAck> Sending(Task<SendAck> send)
     {
-        Volatile.Write(ref _lastSend, send);
+        if (!send.IsCompleted)
+        {
+            Volatile.Write(ref _lastSend, send);
+        }
         return send;
     }
 
