@@ -6,7 +6,8 @@ namespace SignalRelay.Server.Core;
 public sealed class PendingPublish(Envelope envelope)
 {
     // Continuations run on the commit loop as it completes the batch: they only encode and queue the ACK
-    // (never block), and a hand-off to the thread pool per message cost more than that work.
+    // (never block), and a hand-off to the thread pool per message cost more than that work. Whoever does more
+    // after an ACK waits through OffTheCommitLoop.
     private readonly TaskCompletionSource<SendAck> _ack = new();
 
     public Envelope Envelope { get; } = envelope;

@@ -40,13 +40,14 @@ public sealed class RelayBus(
 
     /// <summary>
     /// As <see cref="PublishAsync"/>, but a sender past its budget waits for it instead of being refused: for the parts of
-    /// a stream, which are slowed down rather than cut off halfway.
+    /// a stream, which are slowed down rather than cut off halfway. The caller goes on from the thread pool, since it goes
+    /// on to read and check the stream's next part.
     /// </summary>
     public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct)
     {
         var pending = new PendingPublish(Validate(from, request));
         await rateLimits.TakeSendAsync(from, ct);
-        return await Submit(pending, ct);
+        return await OffTheCommitLoop.ResultAsync(Submit(pending, ct));
     }
 
     private Task<SendAck> Submit(PendingPublish pending, CancellationToken ct)

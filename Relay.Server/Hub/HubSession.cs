@@ -35,8 +35,11 @@ public sealed class HubSession(
         return send;
     }
 
-    /// <summary>Completes once every send this connection made so far is committed or refused.</summary>
-    public async Task SendsSettledAsync() => await Volatile.Read(ref _lastSend).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    /// <summary>
+    /// Completes once every send this connection made so far is committed or refused; if it had to wait, on the thread
+    /// pool, so the history read that follows never runs on the commit loop's thread.
+    /// </summary>
+    public Task SendsSettledAsync() => OffTheCommitLoop.SettledAsync(Volatile.Read(ref _lastSend));
 
     protected override ValueTask WriteAsync(Outbound item, CancellationToken ct)
     {

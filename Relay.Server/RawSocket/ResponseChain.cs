@@ -21,11 +21,14 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect, int
     private Task _tail = Task.CompletedTask;
     private int _pending;
 
-    /// <summary>Completes once every reply chained so far is queued.</summary>
-    public Task Completion => _tail;
+    /// <summary>Completes once every reply chained so far is queued (on the thread pool: see <see cref="OffTheCommitLoop"/>).</summary>
+    public Task Completion => OffTheCommitLoop.SettledAsync(_tail);
 
-    /// <summary>Completes at once while fewer than the most replies are pending, else once all of them are queued.</summary>
-    public Task RoomAsync() => Volatile.Read(ref _pending) < maxPending ? Task.CompletedTask : _tail;
+    /// <summary>
+    /// Completes at once while fewer than the most replies are pending, else once all of them are queued; the receive loop
+    /// that waits on it then reads on from the thread pool, not from the commit loop that completed the last ACK.
+    /// </summary>
+    public Task RoomAsync() => Volatile.Read(ref _pending) < maxPending ? Task.CompletedTask : OffTheCommitLoop.SettledAsync(_tail);
 
     public void Send(byte[] frame) => Then(Task.FromResult<byte[]?>(frame));
 
@@ -64,7 +67,8 @@ public sealed class ResponseChain(RelaySession session, IRawDialect dialect, int
 
     private async Task DeferredAsync<T>(Task previous, Func<Task<T>> start, Func<T, byte[]?> reply)
     {
-        await previous;
+        // The previous reply may be an ACK, completed on the commit loop's thread: the read must not run there.
+        await OffTheCommitLoop.SettledAsync(previous);
         if (session.IsClosed)
         {
             Interlocked.Decrement(ref _pending);

@@ -65,6 +65,49 @@ public sealed class ResponseChainTests
     }
 
     [Test]
+    public async Task A_history_read_chained_after_an_ack_does_not_run_on_the_thread_that_completed_the_ack()
+    {
+        var chain = new ResponseChain(Session(maxQueuedBytes: 1024 * 1024), Dialect, maxPending: 16);
+        // Continuations inline, as the commit loop completes its ACKs.
+        var ack = new TaskCompletionSource<byte[]>();
+        using var readMayEnd = new ManualResetEventSlim();
+
+        chain.After(ack.Task, frame => frame);
+        chain.AfterPrevious(() =>
+        {
+            readMayEnd.Wait();
+            return Task.FromResult(Reply);
+        }, frame => frame);
+
+        var ackerFree = CommitLoop.Completes(() => ack.SetResult(Reply));
+        readMayEnd.Set();
+        await chain.Completion.WaitAsync(Wait.Default);
+        Assert.That(ackerFree, Is.True, "the thread that completed the ACK ran the history read behind it");
+    }
+
+    [Test]
+    public async Task A_receive_loop_waiting_for_room_reads_on_from_the_thread_pool_not_from_the_thread_that_completed_the_ack()
+    {
+        var chain = new ResponseChain(Session(maxQueuedBytes: 1024 * 1024), Dialect, maxPending: 1);
+        var ack = new TaskCompletionSource<byte[]>();
+        using var nextFrameHandled = new ManualResetEventSlim();
+
+        chain.After(ack.Task, frame => frame);
+        var loop = ReadOnAfterRoomAsync(chain, nextFrameHandled);
+
+        var ackerFree = CommitLoop.Completes(() => ack.SetResult(Reply));
+        nextFrameHandled.Set();
+        await loop.WaitAsync(Wait.Default);
+        Assert.That(ackerFree, Is.True, "the thread that completed the ACK ran the receive loop on");
+    }
+
+    private static async Task ReadOnAfterRoomAsync(ResponseChain chain, ManualResetEventSlim nextFrameHandled)
+    {
+        await chain.RoomAsync();
+        nextFrameHandled.Wait();
+    }
+
+    [Test]
     public void A_reply_larger_than_the_byte_bound_is_queued_alone_and_one_more_behind_it_drops_the_connection()
     {
         var session = Session(maxQueuedBytes: 64 * 1024);
