@@ -69,6 +69,22 @@ public sealed class BenchSmokeTests
         });
     }
 
+    [Test]
+    public async Task History_readers_beside_a_v03_run_are_answered_and_take_nothing_from_the_measured_agents()
+    {
+        var (exitCode, output, results) = await RunBenchForResultsAsync("--scenario", "durable", "--references", "false",
+            "--agents", "4", "--messages", "15", "--warmup", "0", "--passes", "1", "--readers", "2");
+
+        var relay = results.Single(r => r.Target == "relay");
+        Assert.Multiple(() =>
+        {
+            AssertCarriedEverything(relay);
+            Assert.That(relay.Foreign, Is.Zero, "the readers' messages reach none of the measured agents");
+            Assert.That(relay.HistoryReplies, Is.GreaterThanOrEqualTo(2), "each reader asks at least once and is answered");
+            Assert.That(exitCode, Is.Zero, output);
+        });
+    }
+
     /// <summary>No error, every message acknowledged and (but by the store reference) delivered; nothing lost, duplicated or reordered.</summary>
     private static void AssertCarriedEverything(RunResult r)
     {

@@ -21,6 +21,9 @@ public sealed class BenchOptions
     /// <summary>How message ids are made (<c>counter</c>, the default, <c>random</c> or <c>uuid7</c>).</summary>
     public IdStyle? Ids { get; set; }
 
+    /// <summary>History readers beside the measured agents (<see cref="RunSpec.HistoryReaders"/>).</summary>
+    public int? Readers { get; set; }
+
     /// <summary>Offered messages per second, all agents together.</summary>
     public double? Rate { get; set; }
 
@@ -77,6 +80,7 @@ public sealed class BenchOptions
             Pattern = Pattern ?? spec.Pattern,
             Ids = Ids ?? spec.Ids,
             OfferedRate = Rate ?? spec.OfferedRate,
+            HistoryReaders = Readers ?? spec.HistoryReaders,
             DurationCap = Duration is { } d ? TimeSpan.FromSeconds(d) : spec.DurationCap,
         };
         if (applied.Agents < 2 || applied.MessagesPerAgent < 1 || applied.Window < 1 || applied.PayloadBytes < 0)

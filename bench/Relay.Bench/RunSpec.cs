@@ -50,6 +50,12 @@ public sealed record RunSpec
     /// </summary>
     public bool Auth { get; init; }
 
+    /// <summary>
+    /// History readers beside the measured agents, on the relay's v0.3 door (<see cref="Doors.HistoryReader"/>): they
+    /// load the store's reads while the measured agents send. None in any scenario; <c>--readers</c> adds them.
+    /// </summary>
+    public int HistoryReaders { get; init; }
+
     /// <summary>Idle runs connect the agents, send one broadcast from one of them and measure its reach.</summary>
     public bool Idle { get; init; }
 

@@ -196,6 +196,7 @@ public sealed class ScenarioRunner(bool withReferences, TimeSpan warmUpTime, int
             Seconds = run.Seconds,
             ConnectSeconds = generator.ConnectSeconds,
             RssPerConnectionKiB = rssPerConnection,
+            HistoryReplies = run.HistoryReplies,
             Error = run.FirstError,
         };
     }

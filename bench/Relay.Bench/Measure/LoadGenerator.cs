@@ -33,22 +33,50 @@ public sealed class LoadGenerator(RunSpec spec, Uri server)
             var token = TokenFor is null ? null : await TokenFor(AgentNames.Of(spec, i));
             agents[i] = AgentFactory.Create(spec, server, i, _ledger, token);
         }
+        var readers = new List<HistoryReader>();
         try
         {
             await ConnectAllAsync(agents);
             Connected?.Invoke(_ledger.ConnectedCount);
+            await ConnectReadersAsync(readers);
 
             var start = Stopwatch.GetTimestamp();
+            using var sending = new CancellationTokenSource();
+            var readerContent = new BenchPayload(Sender: -1, Number: 0, SentTimestamp: 0).Encode(_filler);
+            var reading = readers.Select(r => r.RunAsync(readerContent, sending.Token)).ToArray();
             var senders = spec.Idle ? [SendAllAsync(agents[0], 0, start)] : agents.Select((a, i) => SendAllAsync(a, i, start)).ToArray();
             await Task.WhenAll(senders);
             var sendEnd = Stopwatch.GetTimestamp();
+            await sending.CancelAsync();
+            await Task.WhenAll(reading);
             await WaitForDeliveriesAsync();
-            return Result(start, sendEnd);
+            return Result(start, sendEnd) with { HistoryReplies = readers.Count == 0 ? null : readers.Sum(r => r.Answered) };
         }
         finally
         {
             await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism },
                 async (agent, _) => await agent.DisposeAsync());
+            foreach (var reader in readers)
+            {
+                await reader.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The spec's history readers, on the relay's v0.3 door only (the references have no history).</summary>
+    private async Task ConnectReadersAsync(List<HistoryReader> readers)
+    {
+        if (spec.Door != Door.V03)
+        {
+            return;
+        }
+        using var cap = new CancellationTokenSource(spec.ConnectCap);
+        for (var i = 0; i < spec.HistoryReaders; i++)
+        {
+            var name = $"{spec.AgentPrefix}-reader{i}";
+            var reader = new HistoryReader(server, name, TokenFor is null ? null : await TokenFor(name));
+            readers.Add(reader);
+            await reader.ConnectAsync(cap.Token);
         }
     }
 
@@ -190,4 +218,8 @@ public sealed record GeneratorResult(
     double DeliveriesPerSecond,
     double Seconds,
     DeliveryTally Tally,
-    string? FirstError);
+    string? FirstError)
+{
+    /// <summary>History replies and refusals the spec's history readers received; null without readers.</summary>
+    public int? HistoryReplies { get; init; }
+}

@@ -53,6 +53,9 @@ public sealed record RunResult
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("connect_s")] public double ConnectSeconds { get; init; }
 
+    /// <summary>History replies and refusals the history readers (<c>--readers</c>) received; absent without them.</summary>
+    [JsonPropertyName("history_replies")] public int? HistoryReplies { get; init; }
+
     /// <summary>Idle runs: server memory growth from connecting, divided by the connections.</summary>
     [JsonPropertyName("rss_per_connection_kib")] public double? RssPerConnectionKiB { get; init; }
 
