@@ -34,20 +34,12 @@ public sealed class CommitLoopHandOffTests
         var session = new HubSession("agent", caller: null!, hub: null!, new QueueLimits(Options.Create(new RelayOptions())));
         // Continuations inline, as the commit loop completes its ACKs.
         var send = new TaskCompletionSource<SendAck>();
-        using var readMayEnd = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
         _ = session.Sending(send.Task);
 
-        var history = ReadAfterSendsAsync(session, readMayEnd);
-        var ackerFree = CommitLoop.Completes(() => send.SetResult(new SendAck { Seq = 1, Id = "m1" }));
-        readMayEnd.Set();
-        await history.WaitAsync(Wait.Default);
+        var history = CommitLoop.HeldAfterAsync(session.SendsSettledAsync(), gate);
+        var ackerFree = await CommitLoop.CompletesWithoutBeingHeldAsync(() => send.SetResult(new SendAck { Seq = 1, Id = "m1" }), gate, history);
 
         Assert.That(ackerFree, Is.True, "the thread that completed the send ran the history read behind it");
-    }
-
-    private static async Task ReadAfterSendsAsync(HubSession session, ManualResetEventSlim readMayEnd)
-    {
-        await session.SendsSettledAsync();
-        readMayEnd.Wait();
     }
 }

@@ -70,18 +70,16 @@ public sealed class ResponseChainTests
         var chain = new ResponseChain(Session(maxQueuedBytes: 1024 * 1024), Dialect, maxPending: 16);
         // Continuations inline, as the commit loop completes its ACKs.
         var ack = new TaskCompletionSource<byte[]>();
-        using var readMayEnd = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
 
         chain.After(ack.Task, frame => frame);
         chain.AfterPrevious(() =>
         {
-            readMayEnd.Wait();
+            gate.Wait();
             return Task.FromResult(Reply);
         }, frame => frame);
+        var ackerFree = await CommitLoop.CompletesWithoutBeingHeldAsync(() => ack.SetResult(Reply), gate, chain.Completion);
 
-        var ackerFree = CommitLoop.Completes(() => ack.SetResult(Reply));
-        readMayEnd.Set();
-        await chain.Completion.WaitAsync(Wait.Default);
         Assert.That(ackerFree, Is.True, "the thread that completed the ACK ran the history read behind it");
     }
 
@@ -90,21 +88,13 @@ public sealed class ResponseChainTests
     {
         var chain = new ResponseChain(Session(maxQueuedBytes: 1024 * 1024), Dialect, maxPending: 1);
         var ack = new TaskCompletionSource<byte[]>();
-        using var nextFrameHandled = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
 
         chain.After(ack.Task, frame => frame);
-        var loop = ReadOnAfterRoomAsync(chain, nextFrameHandled);
+        var loop = CommitLoop.HeldAfterAsync(chain.RoomAsync(), gate);
+        var ackerFree = await CommitLoop.CompletesWithoutBeingHeldAsync(() => ack.SetResult(Reply), gate, loop);
 
-        var ackerFree = CommitLoop.Completes(() => ack.SetResult(Reply));
-        nextFrameHandled.Set();
-        await loop.WaitAsync(Wait.Default);
         Assert.That(ackerFree, Is.True, "the thread that completed the ACK ran the receive loop on");
-    }
-
-    private static async Task ReadOnAfterRoomAsync(ResponseChain chain, ManualResetEventSlim nextFrameHandled)
-    {
-        await chain.RoomAsync();
-        nextFrameHandled.Wait();
     }
 
     [Test]
