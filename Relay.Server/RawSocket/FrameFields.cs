@@ -49,10 +49,22 @@ public static class FrameFields
     };
 
     /// <summary>A client timestamp kept as given: a string as is, a number as its text.</summary>
-    public static string? OptionalTimestamp(JsonElement frame, string name) =>
-        frame.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
-            ? value.GetRawText()
-            : OptionalString(frame, name);
+    /// <summary>
+    /// The sender's timestamp as it gave it: a string, or a number kept digit for digit, which may be at most
+    /// <see cref="JsonFrame.LongestNumericTimestamp"/> characters so that it goes back out as the same number.
+    /// </summary>
+    public static string? OptionalTimestamp(JsonElement frame, string name)
+    {
+        if (!frame.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number)
+        {
+            return OptionalString(frame, name);
+        }
+        var number = value.GetRawText();
+        return number.Length <= JsonFrame.LongestNumericTimestamp
+            ? number
+            : throw new RelayException(ErrorCodes.InvalidMessage,
+                $"'{name}' as a number may have at most {JsonFrame.LongestNumericTimestamp} characters; send a longer one as a string.");
+    }
 
     public static long? OptionalNonNegative(JsonElement frame, string name)
     {

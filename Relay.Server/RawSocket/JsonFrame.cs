@@ -68,15 +68,17 @@ public static class JsonFrame
         }
     }
 
+    /// <summary>The longest timestamp given as a number that goes back out as one; the doors refuse longer ones.</summary>
+    public const int LongestNumericTimestamp = 64;
+
     private static bool IsJsonNumber(string text)
     {
-        const int longest = 64;
         // The cheap test first: an ISO 8601 string fails it at its 'T' without the reader throwing.
-        if (text.Length is 0 or > longest || text.AsSpan().ContainsAnyExcept(NumberCharacters))
+        if (text.Length is 0 or > LongestNumericTimestamp || text.AsSpan().ContainsAnyExcept(NumberCharacters))
         {
             return false;
         }
-        Span<byte> utf8 = stackalloc byte[longest];
+        Span<byte> utf8 = stackalloc byte[LongestNumericTimestamp];
         var length = System.Text.Encoding.ASCII.GetBytes(text, utf8);
         var reader = new Utf8JsonReader(utf8[..length]);
         try

@@ -121,6 +121,7 @@ public sealed class MeshDialectTests
     [TestCase("1771473600.25")]
     [TestCase("1e30")]
     [TestCase("-5")]
+    [TestCase("1771473600.12345678901234567890123456789012345678901234567890123")]
     public async Task A_numeric_timestamp_goes_back_out_as_the_same_number(string timestamp)
     {
         await using var relay = await TestRelay.StartAsync();
@@ -137,6 +138,28 @@ public sealed class MeshDialectTests
             Assert.That(numeric.ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Number));
             Assert.That(numeric.GetRawText(), Is.EqualTo(timestamp));
             Assert.That(text.GetString(), Is.EqualTo("2026-02-19T04:00:00Z"), "a string stays a string");
+        });
+    }
+
+    [Test]
+    public async Task A_numeric_timestamp_too_long_to_go_back_out_as_a_number_is_refused_and_a_string_one_is_not()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+        var digits = "1771473600." + new string('1', 54);
+
+        await alpha.SendAsync($$"""{"type":"broadcast","id":"long-number","data":1,"timestamp":{{digits}}}""");
+        var refusal = await alpha.NextWhereAsync(f => f.ErrorCode() is not null, "the refusal");
+        await alpha.SendAsync($$"""{"type":"broadcast","id":"long-string","data":2,"timestamp":"{{digits}}"}""");
+        var relayed = await beta.NextMeshTrafficAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refusal.ErrorCode(), Is.EqualTo(ErrorCodes.InvalidMessage));
+            Assert.That(refusal.ToString(), Does.Contain("64 characters"));
+            Assert.That(relayed.Str("id"), Is.EqualTo("long-string"), "the refused broadcast was not relayed");
+            Assert.That(relayed.GetProperty("timestamp").GetString(), Is.EqualTo(digits), "too long to be a number, it comes back as the string it was");
         });
     }
 }
