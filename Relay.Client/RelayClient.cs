@@ -19,6 +19,8 @@ namespace SignalRelay.Client;
 /// </summary>
 public sealed class RelayClient : IAsyncDisposable
 {
+    private static readonly TimeSpan AnnounceRetryDelay = TimeSpan.FromMilliseconds(200);
+
     private readonly RelayClientOptions _options;
     private readonly HubConnection _connection;
     private readonly Channel<Envelope> _messages = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleWriter = true });
@@ -190,7 +192,7 @@ public sealed class RelayClient : IAsyncDisposable
             }
             try
             {
-                await AnnounceMetadataAsync(ct);
+                await AnnounceAgainAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -208,6 +210,28 @@ public sealed class RelayClient : IAsyncDisposable
 
     private Task AnnounceMetadataAsync(CancellationToken ct) =>
         _options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : Task.CompletedTask;
+
+    /// <summary>
+    /// Announces the metadata on a new connection, which the relay holds none for until then. An announcement counts
+    /// against the agent's send budget, and an agent that has just been sending may have spent it: then it is tried
+    /// again as the budget refills, until it is taken or the connection is gone (the next one announces anew).
+    /// </summary>
+    private async Task AnnounceAgainAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await AnnounceMetadataAsync(ct);
+                return;
+            }
+            catch (HubException ex) when (ex.Message.Contains($"{ErrorCodes.RateLimited}:", StringComparison.Ordinal)
+                && _connection.State == HubConnectionState.Connected)
+            {
+                await Task.Delay(AnnounceRetryDelay, ct);
+            }
+        }
+    }
 
     private Uri WithQuery(Uri hubAddress)
     {

@@ -6,7 +6,7 @@ using SignalRelay.Tests.Deploy;
 
 namespace SignalRelay.Tests.Core;
 
-/// <summary>The .NET client when the relay goes away: it gives up on a server that never answers, comes back, and ends cleanly.</summary>
+/// <summary>The .NET client when the relay goes away: it gives up on a server that never answers, comes back with its metadata, and ends cleanly.</summary>
 public sealed class ClientReconnectTests
 {
     [Test]
@@ -76,5 +76,35 @@ public sealed class ClientReconnectTests
 
         await reconnected;
         Assert.That(client.State, Is.EqualTo(HubConnectionState.Connected));
+    }
+
+    [Test]
+    public async Task A_client_that_spent_its_send_budget_announces_its_metadata_again_once_the_budget_refills_after_a_reconnect()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:MessagesPerSecond"] = "1",
+            ["Relay:Limits:Burst"] = "3",
+        });
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        var bob = await relay.ConnectAsync("bob");
+        await using var alice = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = proxy.BaseUri,
+            AgentId = "alice",
+            Metadata = Json.Parse("""{"role":"planner"}"""),
+            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
+        });
+        await alice.ConnectAsync();
+        await alice.BroadcastAsync(Json.Of("one"));
+        await alice.BroadcastAsync(Json.Of("two"));
+        var reconnected = Wait.ForEventAsync<bool>(h => alice.Reconnected += () => h(true), _ => true, "alice reconnects");
+
+        // The network fails right after a burst: alice comes back with her send budget spent.
+        proxy.CutClients();
+        await reconnected;
+
+        await Wait.UntilAsync(async () => (await bob.AgentsAsync()).Single(a => a.Id == "alice").Metadata?.GetRawText() == """{"role":"planner"}""",
+            "alice's metadata announced again once her budget refilled");
     }
 }

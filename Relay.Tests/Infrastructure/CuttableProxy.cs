@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SignalRelay.Tests.Infrastructure;
+
+/// <summary>
+/// A loopback TCP proxy in front of a relay whose client side can be cut, as a network failure cuts it: the client's
+/// socket is reset at once, while the relay's side stays open until the relay notices by itself.
+/// </summary>
+public sealed class CuttableProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Uri _target;
+    private readonly List<TcpClient> _clients = [];
+    private readonly List<TcpClient> _relaySides = [];
+    private readonly CancellationTokenSource _stop = new();
+
+    public CuttableProxy(Uri target)
+    {
+        _target = target;
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public Uri BaseUri => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+    /// <summary>Resets every client connection made so far.</summary>
+    public void CutClients()
+    {
+        lock (_clients)
+        {
+            foreach (var client in _clients)
+            {
+                client.Client.LingerState = new LingerOption(true, 0);
+                client.Close();
+            }
+            _clients.Clear();
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            var relay = new TcpClient();
+            await relay.ConnectAsync(_target.Host, _target.Port);
+            lock (_clients)
+            {
+                _clients.Add(client);
+                _relaySides.Add(relay);
+            }
+            _ = CopyAsync(client, relay);
+            _ = CopyAsync(relay, client);
+        }
+    }
+
+    private static async Task CopyAsync(TcpClient from, TcpClient to)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await from.GetStream().ReadAsync(buffer)) > 0)
+            {
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Cut: what the relay still writes to a cut client goes nowhere, as on a dead network.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        CutClients();
+        lock (_clients)
+        {
+            foreach (var relay in _relaySides)
+            {
+                relay.Dispose();
+            }
+        }
+        _stop.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
