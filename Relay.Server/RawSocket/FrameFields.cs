@@ -48,7 +48,6 @@ public static class FrameFields
         _ => null,
     };
 
-    /// <summary>A client timestamp kept as given: a string as is, a number as its text.</summary>
     /// <summary>
     /// The sender's timestamp as it gave it: a string, or a number kept digit for digit, which may be at most
     /// <see cref="JsonFrame.LongestNumericTimestamp"/> characters so that it goes back out as the same number.
