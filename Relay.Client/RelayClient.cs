@@ -28,6 +28,7 @@ public sealed class RelayClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private long _lastSeq;
     private volatile bool _replaced;
+    private volatile bool _connectedBefore;
 
     public RelayClient(RelayClientOptions options)
     {
@@ -73,6 +74,7 @@ public sealed class RelayClient : IAsyncDisposable
     public async Task ConnectAsync(CancellationToken ct = default)
     {
         await _connection.StartAsync(ct);
+        _connectedBefore = true;
         await AnnounceMetadataAsync(ct);
     }
 
@@ -239,6 +241,12 @@ public sealed class RelayClient : IAsyncDisposable
         if (LastSeq >= 0)
         {
             query += $"&{HubProtocol.ResumeQuery}={LastSeq}";
+        }
+        else if (_connectedBefore)
+        {
+            // Nothing received yet, so no seq to resume after: what the relay wrote to a connection that died unnoticed
+            // would otherwise count as had.
+            query += $"&{HubProtocol.ResumeQuery}={HubProtocol.ResumeFromLastStart}";
         }
         return new UriBuilder(hubAddress) { Query = query }.Uri;
     }

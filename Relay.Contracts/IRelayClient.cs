@@ -15,6 +15,12 @@ public static class HubProtocol
     public const string AgentQuery = "agent";
     public const string ResumeQuery = "resume";
 
+    /// <summary>
+    /// The <see cref="ResumeQuery"/> of a client that received nothing on its last connection, so it has no seq to resume
+    /// after: the relay replays again what it owed that connection when it began, whatever it wrote to it since.
+    /// </summary>
+    public const string ResumeFromLastStart = "start";
+
     public const string Send = "Send";
     public const string History = "History";
     public const string Agents = "Agents";

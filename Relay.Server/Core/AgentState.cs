@@ -18,6 +18,12 @@ internal sealed class AgentState(string id)
     public string? Protocol { get; set; }
     public JsonElement? Metadata { get; set; }
 
+    /// <summary>
+    /// What the agent was owed when its last connection that named no resume point began: a client that received
+    /// nothing on it asks for this again (<see cref="Contracts.HubProtocol.ResumeFromLastStart"/>). Not stored.
+    /// </summary>
+    public BacklogRange? LastStart { get; set; }
+
     /// <summary>False for an agent first seen by this process and not in the store either.</summary>
     public bool HasConnectedBefore { get; set; }
 

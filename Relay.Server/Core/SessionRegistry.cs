@@ -69,11 +69,13 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
 
     /// <summary>
     /// Makes <paramref name="session"/> the agent's live session, closing any earlier one, and tells everyone else.
-    /// <paramref name="resumeFrom"/> (a seq the client already has) overrides the stored cursor. Who else is
+    /// <paramref name="resumeFrom"/> (a seq the client already has) overrides the stored cursor; without one,
+    /// <paramref name="fromLastStart"/> replays again what the agent's last connection was owed when it began, for a
+    /// client that received nothing on it (unknown after a restart: then the stored cursor counts). Who else is
     /// online is listed only when <paramref name="listOthersOnline"/>: with thousands online, a door that does not
     /// announce them would otherwise build that list on every join for nothing.
     /// </summary>
-    public Registration Register(RelaySession session, long? resumeFrom, bool listOthersOnline = true)
+    public Registration Register(RelaySession session, long? resumeFrom, bool listOthersOnline = true, bool fromLastStart = false)
     {
         lock (_gate)
         {
@@ -98,7 +100,19 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 state.BroadcastsFloor = broadcastsFloor;
             }
             var owed = new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, broadcastsFloor), _lastDispatchedSeq);
-            var range = resumeFrom is { } resume ? new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq) : owed;
+            var range = owed;
+            if (resumeFrom is { } resume)
+            {
+                range = new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq);
+            }
+            else if (fromLastStart && state.LastStart is { } lastStart)
+            {
+                range = lastStart with { UpTo = _lastDispatchedSeq };
+            }
+            else
+            {
+                state.LastStart = owed;
+            }
 
             state.Session = session;
             session.RegistrationStamp = ++_stamp;

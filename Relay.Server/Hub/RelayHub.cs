@@ -36,20 +36,22 @@ public sealed class RelayHub(
         var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
         var agent = identity.ResolveHubAgent(http);
 
-        long? resume = long.TryParse(http.Request.Query[HubProtocol.ResumeQuery], out var r) && r >= 0 ? r : null;
+        var resumeQuery = http.Request.Query[HubProtocol.ResumeQuery];
+        long? resume = long.TryParse(resumeQuery, out var r) && r >= 0 ? r : null;
+        var fromLastStart = resumeQuery == HubProtocol.ResumeFromLastStart;
         var session = new HubSession(agent, Context, hubContext, queues);
         Context.Items[SessionKey] = session;
         var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
         expiry.Set(identity.HubExpiry(http));
         Context.Items[ExpiryKey] = expiry;
-        var registration = registry.Register(session, resume);
+        var registration = registry.Register(session, resume, fromLastStart: fromLastStart);
         if (registration.FirstConnection)
         {
             await presence.SavedAsync();
         }
         session.Pump = Task.Run(() => session.RunAsync(replay.PlanAsync(registration)));
         logger.LogInformation("Agent {Agent} connected over SignalR ({ConnectionId}), resuming after {Resume}",
-            agent, Context.ConnectionId, resume?.ToString() ?? "cursor");
+            agent, Context.ConnectionId, resume?.ToString() ?? (fromLastStart ? "the last connection's start" : "cursor"));
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)

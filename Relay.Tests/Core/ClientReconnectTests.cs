@@ -107,4 +107,36 @@ public sealed class ClientReconnectTests
         await Wait.UntilAsync(async () => (await bob.AgentsAsync()).Single(a => a.Id == "alice").Metadata?.GetRawText() == """{"role":"planner"}""",
             "alice's metadata announced again once her budget refilled");
     }
+
+    [Test]
+    public async Task A_client_that_has_received_nothing_yet_gets_what_was_written_into_its_connection_as_it_died()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        var bob = await relay.ConnectAsync("bob");
+        await using var alice = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = proxy.BaseUri,
+            AgentId = "alice",
+            ReconnectDelays = [TimeSpan.FromMilliseconds(500)],
+        });
+        await alice.ConnectAsync();
+        await alice.HeartbeatAsync();
+        var reconnected = Wait.ForEventAsync<bool>(h => alice.Reconnected += () => h(true), _ => true, "alice reconnects");
+
+        // The relay's side stays open: it writes these into a connection nobody reads any more.
+        proxy.CutClients();
+        for (var i = 0; i < 5; i++)
+        {
+            await bob.DirectAsync("alice", Json.Of($"m{i}"), id: $"m{i}");
+        }
+        await reconnected;
+
+        var received = await Wait.NextAsync(alice.Messages, 5);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(received.Select(e => e.Id), Is.EqualTo(new[] { "m0", "m1", "m2", "m3", "m4" }));
+            Assert.That(await Wait.NothingWithinAsync(alice.Messages, TimeSpan.FromMilliseconds(300)), Is.True, "nothing twice");
+        });
+    }
 }
