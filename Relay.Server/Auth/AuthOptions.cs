@@ -44,4 +44,12 @@ public sealed class AuthOptions
     public int ClockSkewSeconds { get; set; } = 60;
 
     public TimeSpan ClockSkew => TimeSpan.FromSeconds(ClockSkewSeconds);
+
+    /// <summary>
+    /// How long a token check waits for the issuer's discovery document and keys before it answers that the provider is
+    /// out of reach: a provider that takes connections and never answers must not hold every client's check.
+    /// </summary>
+    public int ProviderTimeoutSeconds { get; set; } = 10;
+
+    public TimeSpan ProviderTimeout => TimeSpan.FromSeconds(ProviderTimeoutSeconds);
 }

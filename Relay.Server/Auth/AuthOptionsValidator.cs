@@ -34,6 +34,10 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             failures.Add("Auth:ClockSkewSeconds must be between 0 and 600.");
         }
+        if (options.ProviderTimeoutSeconds is < 1 or > 120)
+        {
+            failures.Add("Auth:ProviderTimeoutSeconds must be between 1 and 120.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

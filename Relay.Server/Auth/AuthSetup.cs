@@ -64,6 +64,8 @@ public static class AuthSetup
             bearer.MetadataAddress = auth.MetadataAddress;
         }
         bearer.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+        // The library fetches for one caller at a time while it has no configuration; a fetch that hangs holds the next.
+        bearer.BackchannelTimeout = auth.ProviderTimeout;
         bearer.MapInboundClaims = false;
         bearer.TokenValidationParameters = new TokenValidationParameters
         {

@@ -98,7 +98,8 @@ public sealed class RelayTokenValidator(
     {
         try
         {
-            return await manager.GetConfigurationAsync(ct);
+            // Each caller waits at most the provider timeout, however many are queued behind the fetch in progress.
+            return await manager.GetConfigurationAsync(ct).WaitAsync(auth.Value.ProviderTimeout, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -112,11 +113,19 @@ public sealed class RelayTokenValidator(
     /// <summary>Tokens left unchecked because the identity provider could not be reached, since the last call, and the last reason.</summary>
     public (long Count, Exception? Last) TakeOutages() => (Interlocked.Exchange(ref _outages, 0), Volatile.Read(ref _lastOutage));
 
-    /// <summary>When a validated principal's session must end: its <c>exp</c> plus the tolerated clock skew.</summary>
-    public DateTimeOffset? ExpiresAt(ClaimsPrincipal principal) =>
-        long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var exp)
-            ? DateTimeOffset.FromUnixTimeSeconds(exp) + auth.Value.ClockSkew
-            : null;
+    /// <summary>
+    /// When a validated principal's session must end: its <c>exp</c> plus the tolerated clock skew. Some service tokens
+    /// say they never expire with an <c>exp</c> at the end of time; their sessions last as long as a date can.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt(ClaimsPrincipal principal)
+    {
+        if (!long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var exp))
+        {
+            return null;
+        }
+        var lastWithSkew = (DateTimeOffset.MaxValue - auth.Value.ClockSkew).ToUnixTimeSeconds();
+        return exp >= lastWithSkew ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeSeconds(exp) + auth.Value.ClockSkew;
+    }
 
     private static string? ClientOf(ClaimsPrincipal principal) =>
         ClientClaims.Select(type => principal.FindFirst(type)?.Value).FirstOrDefault(v => !string.IsNullOrEmpty(v));

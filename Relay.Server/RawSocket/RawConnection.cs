@@ -55,8 +55,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             var read = reader.ReadAsync(http.RequestAborted).AsTask();
             if (await Task.WhenAny(read, deadline) != read)
             {
-                var why = door.Stopping.IsCancellationRequested ? ShutdownCoordinator.ShuttingDown : RawErrors.HandshakeTimeout;
-                await RefuseAsync(reader, dialect, why, read);
+                await RefuseAsync(reader, dialect, HandshakeCutShort, read);
                 return null;
             }
             switch (await read)
@@ -102,10 +101,17 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                 continue;
             }
 
+            // The token's check is part of the handshake and has its deadline: an identity provider that never answers
+            // must not keep the client waiting with no word.
+            var authenticating = door.Identity.AuthenticateRawAsync(http, claim.Agent, claim.Token ?? authToken, http.RequestAborted).AsTask();
+            if (await Task.WhenAny(authenticating, deadline) != authenticating)
+            {
+                await RefuseAsync(reader, dialect, HandshakeCutShort, null);
+                return null;
+            }
             try
             {
-                var identity = await door.Identity.AuthenticateRawAsync(http, claim.Agent, claim.Token ?? authToken, http.RequestAborted);
-                return new Handshake(dialect, claim, identity);
+                return new Handshake(dialect, claim, await authenticating);
             }
             catch (RelayException ex)
             {
@@ -114,6 +120,9 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             }
         }
     }
+
+    /// <summary>Why a handshake past its deadline ends: the relay is stopping, or the client took too long.</summary>
+    private RelayError HandshakeCutShort => door.Stopping.IsCancellationRequested ? ShutdownCoordinator.ShuttingDown : RawErrors.HandshakeTimeout;
 
     private async Task RunSessionAsync(FrameReader reader, Handshake handshake)
     {

@@ -85,4 +85,110 @@ public sealed class TokenFailureTests
         Assert.That(hubStatus, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await raw.NextAsync("the refusal")).ErrorCode(), Is.EqualTo(ErrorCodes.AuthUnavailable));
     }
+
+    [Test]
+    public async Task An_identity_provider_that_takes_connections_and_never_answers_gets_tokens_refused_within_its_timeout()
+    {
+        using var provider = new SilentServer();
+        await using var issuer = await LocalIssuer.StartAsync();
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>(LocalIssuer.RelaySettingsFor(provider.Authority))
+        {
+            ["Auth:ProviderTimeoutSeconds"] = "2",
+        });
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+
+        // Two at once: the library fetches for one caller at a time, and the second must not wait behind the first.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/history");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issuer.Token("alice"));
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "both refused after the 2 s provider timeout, not the library's 60 s each");
+        });
+    }
+
+    [Test]
+    public async Task A_raw_handshake_whose_token_check_cannot_finish_ends_with_HANDSHAKE_TIMEOUT()
+    {
+        using var provider = new SilentServer();
+        await using var issuer = await LocalIssuer.StartAsync();
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>(LocalIssuer.RelaySettingsFor(provider.Authority))
+        {
+            ["Relay:Sessions:HandshakeTimeoutSeconds"] = "2",
+            ["Auth:ProviderTimeoutSeconds"] = "60",
+        });
+        await using var raw = await RawSocketClient.ConnectAsync(relay);
+
+        await raw.SendAsync(RawAgents.Hello("alice", $$""","token":"{{issuer.Token("alice")}}" """));
+
+        Assert.That((await raw.NextAsync("the refusal")).ErrorCode(), Is.EqualTo(ErrorCodes.HandshakeTimeout));
+    }
+
+    [Test]
+    public async Task A_token_that_expires_at_the_end_of_time_is_accepted_on_every_door()
+    {
+        // The relay's own default skew: the tests' relays tolerate none.
+        await using var secured = await SecuredRelay.StartAsync(new Dictionary<string, string?> { ["Auth:ClockSkewSeconds"] = "60" });
+        var token = secured.Issuer.Token("alice", new TokenSpec { Expires = new DateTime(9999, 12, 31, 23, 59, 59, DateTimeKind.Utc) });
+
+        using var history = await secured.GetAsync("/api/history", headerToken: token);
+        await using var raw = await RawSocketClient.ConnectAsync(secured.Relay);
+        await raw.SendAsync(RawAgents.Hello("alice", $$""","token":"{{token}}" """));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(history.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await raw.NextAsync("the answer to HELLO")).Str("message_type"), Is.EqualTo("WELCOME"));
+        });
+    }
+
+    /// <summary>An identity provider that is down the way a dropped route leaves it: connections are taken, nothing is ever answered.</summary>
+    private sealed class SilentServer : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly List<System.Net.Sockets.TcpClient> _held = [];
+
+        public SilentServer()
+        {
+            _listener.Start();
+            _ = HoldAsync();
+        }
+
+        public string Authority => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+        private async Task HoldAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await _listener.AcceptTcpClientAsync();
+                    lock (_held)
+                    {
+                        _held.Add(client);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            lock (_held)
+            {
+                _held.ForEach(c => c.Dispose());
+            }
+        }
+    }
 }

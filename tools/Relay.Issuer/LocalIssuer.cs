@@ -104,7 +104,7 @@ public sealed class LocalIssuer : IAsyncDisposable
             Claims = claims,
             IssuedAt = notBefore,
             NotBefore = notBefore,
-            Expires = notBefore + spec.Lifetime,
+            Expires = spec.Expires ?? notBefore + spec.Lifetime,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
     }
@@ -172,6 +172,9 @@ public sealed record TokenSpec
 
     public string[] Roles { get; init; } = [];
     public TimeSpan Lifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Overrides <c>exp</c> with a fixed time, such as the end of time some service tokens use for "never".</summary>
+    public DateTime? Expires { get; init; }
 
     /// <summary>When the token becomes valid, relative to now; negative for a token issued in the past.</summary>
     public TimeSpan NotBefore { get; init; } = TimeSpan.Zero;
