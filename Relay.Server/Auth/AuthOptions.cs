@@ -34,7 +34,7 @@ public sealed class AuthOptions
     /// <summary>The claim that carries roles (Entra ID: <c>roles</c>, Cognito: <c>cognito:groups</c>, Okta: <c>groups</c>).</summary>
     public string RoleClaim { get; set; } = "roles";
 
-    /// <summary>The role <c>/api/*</c> demands.</summary>
+    /// <summary>The role <c>/api/agents</c> demands (<c>/api/history</c> takes any agent's token).</summary>
     public string AdminRole { get; set; } = "relay-admin";
 
     /// <summary>Refuse discovery and JWKS over plain http; only ever false on a development machine.</summary>
