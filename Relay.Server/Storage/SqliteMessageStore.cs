@@ -185,7 +185,7 @@ public sealed class SqliteMessageStore(
 
     private static async Task<(long? Oldest, long Newest)> BoundsAsync(RelayDbContext db, CancellationToken ct)
     {
-        var oldest = await db.Messages.MinAsync(m => (long?)m.Seq, ct);
+        var oldest = await OldestAsync(db, ct);
         // sqlite_sequence remembers the highest seq ever handed out, even when retention emptied the table.
         var newest = await db.Database
             .SqlQueryRaw<long>("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS \"Value\"")
