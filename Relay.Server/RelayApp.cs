@@ -75,6 +75,7 @@ public static class RelayApp
         services.AddSingleton(paths);
         services.AddSingleton<DatabaseLock>();
         services.AddDbContextFactory<RelayDbContext>(o => o.UseSqlite(paths.ConnectionString));
+        services.AddSingleton<VolumeFloor>();
         services.AddSingleton<IMessageStore, SqliteMessageStore>();
 
         services.AddSingleton(TimeProvider.System);

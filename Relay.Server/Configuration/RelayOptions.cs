@@ -118,6 +118,13 @@ public sealed class StorageOptions
     /// </summary>
     [Range(1, 1024)] public int MaxConcurrentReads { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// Room on the store's volume the relay leaves free for SQLite: a batch that would take the volume's free space
+    /// below it is refused (<c>STORE_UNAVAILABLE</c>) unless pages freed by deletes inside the database can take it.
+    /// 0 leaves none.
+    /// </summary>
+    [Range(0, 1_000_000)] public long MinFreeMegabytes { get; set; } = 16;
+
     /// <summary>How often agents' cursors and last-seen times are written back.</summary>
     [Range(1, 3600)] public int PresenceFlushSeconds { get; set; } = 2;
 }

@@ -11,9 +11,12 @@ public sealed class StoragePaths
         DatabasePath = Path.GetFullPath(string.IsNullOrWhiteSpace(configured)
             ? Path.Combine(AppContext.BaseDirectory, "data", "relay_server.db")
             : configured);
+        _directory = Path.GetDirectoryName(DatabasePath)!;
         ConnectionString = ConnectionStringFor(SqliteOpenMode.ReadWrite);
         CreatingConnectionString = ConnectionStringFor(SqliteOpenMode.ReadWriteCreate);
     }
+
+    private readonly string _directory;
 
     public string DatabasePath { get; }
 
@@ -29,12 +32,15 @@ public sealed class StoragePaths
     private string ConnectionStringFor(SqliteOpenMode mode) =>
         new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = mode, DefaultTimeout = 30 }.ToString();
 
-    public void EnsureDirectory() => Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+    public void EnsureDirectory() => Directory.CreateDirectory(_directory);
 
     /// <summary>What the store may grow into: its files (the database and its write-ahead log) and its volume's free space.</summary>
     public long RoomBytes()
     {
         var files = new[] { DatabasePath, DatabasePath + "-wal" }.Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length);
-        return files + new DriveInfo(Path.GetDirectoryName(DatabasePath)!).AvailableFreeSpace;
+        return files + FreeBytes();
     }
+
+    /// <summary>The free space of the store's volume.</summary>
+    public long FreeBytes() => new DriveInfo(_directory).AvailableFreeSpace;
 }

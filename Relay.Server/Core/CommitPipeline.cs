@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Storage;
 
 namespace SignalRelay.Server.Core;
 
@@ -80,7 +81,10 @@ public sealed class CommitPipeline(
         catch (Exception ex)
         {
             health.ReportFailure(ex);
-            logger.LogError(ex, "Committing a batch of {Count} messages failed", batch.Count);
+            if (ex is not VolumeFloor.NoRoomException)
+            {
+                logger.LogError(ex, "Committing a batch of {Count} messages failed", batch.Count);
+            }
             var error = new RelayException(ErrorCodes.StoreUnavailable, "The message could not be stored; it was not sent.");
             foreach (var pending in batch)
             {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Storage;
 
 namespace SignalRelay.Server.Core;
 
@@ -12,6 +13,7 @@ namespace SignalRelay.Server.Core;
 public sealed class StoreSizeRetention(
     IMessageStore store,
     StoragePaths paths,
+    VolumeFloor volumeFloor,
     IOptions<RelayOptions> options,
     ILogger<StoreSizeRetention> logger) : PeriodicService(logger)
 {
@@ -36,7 +38,9 @@ public sealed class StoreSizeRetention(
     private long Bound()
     {
         var bound = _retention.MaxStoreMegabytes > 0 ? _retention.MaxStoreMegabytes * Megabyte : long.MaxValue;
-        // Measured each time: what the volume has room for changes with whatever else writes to it.
-        return _retention.MaxVolumeShare > 0 ? Math.Min(bound, (long)(_retention.MaxVolumeShare * paths.RoomBytes())) : bound;
+        // Measured each time: what the volume has room for changes with whatever else writes to it. The floor the
+        // relay leaves free is not room for messages.
+        var room = Math.Max(0, paths.RoomBytes() - volumeFloor.FloorBytes);
+        return _retention.MaxVolumeShare > 0 ? Math.Min(bound, (long)(_retention.MaxVolumeShare * room)) : bound;
     }
 }

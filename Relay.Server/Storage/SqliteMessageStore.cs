@@ -17,6 +17,7 @@ public sealed class SqliteMessageStore(
     IDbContextFactory<RelayDbContext> contexts,
     StoragePaths paths,
     DatabaseLock databaseLock,
+    VolumeFloor volumeFloor,
     IOptions<RelayOptions> options) : IMessageStore, IAsyncDisposable
 {
     // Writes on other connections (presence flush, retention) take turns with the batch writer here rather
@@ -72,6 +73,7 @@ public sealed class SqliteMessageStore(
 
         return await InWriteTurnAsync<IReadOnlyList<AppendResult>>(async () =>
         {
+            volumeFloor.ThrowIfNoRoom(_writer, batch);
             var results = new AppendResult[batch.Count];
             await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
             _findExisting.Transaction = tx;

@@ -36,15 +36,34 @@ public sealed partial class RelayProcess : IAsyncDisposable
     /// </summary>
     public static Task<RelayProcess> StartOnLoopbackAsync(string databasePath, int openFiles)
     {
+        var start = RelayRunBy("prlimit", $"--nofile={openFiles}:{openFiles}");
+        return StartProcessAsync(start, new Dictionary<string, string?> { ["DB_PATH"] = databasePath }, ["--urls", "http://127.0.0.1:0"]);
+    }
+
+    /// <summary>
+    /// Starts the relay on a free loopback port with its database on a volume of its own: a tmpfs of
+    /// <paramref name="megabytes"/> mounted over <paramref name="directory"/> in a user and mount namespace of the
+    /// relay's own (util-linux's <c>unshare</c>, no privileges needed), so only the relay sees it, and it goes with
+    /// the relay. The shell then execs the relay, so the pid is the relay's.
+    /// </summary>
+    public static Task<RelayProcess> StartOnVolumeAsync(string directory, int megabytes, IDictionary<string, string?> environment)
+    {
+        var start = RelayRunBy("unshare", "--user", "--map-root-user", "--mount",
+            "sh", "-c", "mount -t tmpfs -o size=\"$1\"m tmpfs \"$2\" && shift 2 && exec \"$@\"", "sh", $"{megabytes}", directory);
+        var env = new Dictionary<string, string?>(environment) { ["DB_PATH"] = Path.Combine(directory, "relay.db") };
+        return StartProcessAsync(start, env, ["--urls", "http://127.0.0.1:0"]);
+    }
+
+    /// <summary>The relay's command line run by <paramref name="program"/> with <paramref name="args"/> before it.</summary>
+    private static ProcessStartInfo RelayRunBy(string program, params string[] args)
+    {
         var relay = ServerProcess.RelayStartInfo();
-        var start = new ProcessStartInfo("prlimit") { WorkingDirectory = relay.WorkingDirectory };
-        start.ArgumentList.Add($"--nofile={openFiles}:{openFiles}");
-        start.ArgumentList.Add(relay.FileName);
-        foreach (var arg in relay.ArgumentList)
+        var start = new ProcessStartInfo(program) { WorkingDirectory = relay.WorkingDirectory };
+        foreach (var arg in args.Append(relay.FileName).Concat(relay.ArgumentList))
         {
             start.ArgumentList.Add(arg);
         }
-        return StartProcessAsync(start, new Dictionary<string, string?> { ["DB_PATH"] = databasePath }, ["--urls", "http://127.0.0.1:0"]);
+        return start;
     }
 
     private static async Task<RelayProcess> StartProcessAsync(ProcessStartInfo start, IDictionary<string, string?> environment, string[] args)
