@@ -7,12 +7,12 @@ using SignalRelay.Server.Configuration;
 namespace SignalRelay.Server.Storage;
 
 /// <summary>
-/// Keeps <c>Relay:Storage:MinFreeMegabytes</c> of the store's volume free of the relay's own writes. On a full volume
-/// SQLite cannot write even the deletes that would make room: they go through the write-ahead log, which starts over
-/// only once a checkpoint has copied it into the database file, and that can grow the file. A relay that filled its
-/// volume stayed stuck until someone freed space by hand. Now a batch that would take the volume below the floor is
-/// refused unless the pages retention's deletes freed inside the file can take it, so the relay goes on storing
-/// into them as retention makes room.
+/// Keeps <c>Relay:Storage:MinFreeMegabytes</c> of the store's volume free of the relay's own writes, because on a full
+/// volume SQLite cannot write even the deletes that would make room (they go through the write-ahead log, which starts
+/// over only once a checkpoint has copied it into the database file, and that can grow the file): the relay would stay
+/// stuck until someone freed space by hand. A batch that would take the volume below the floor is refused unless pages
+/// that retention's deletes freed inside the file can take it, so the relay goes on storing into them as retention
+/// makes room.
 /// </summary>
 public sealed class VolumeFloor(StoragePaths paths, IOptions<RelayOptions> options, ILogger<VolumeFloor> logger)
 {
