@@ -1,0 +1,43 @@
+using System.Threading.Channels;
+
+namespace SignalRelay.Tests.Auth;
+
+public sealed class HubExpiryOrderTests
+{
+    [Test]
+    public async Task A_hub_connection_whose_token_lapsed_before_its_session_began_does_not_replace_the_agents_live_session()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        // The relay's clock runs two hours ahead: a one-hour token passes the upgrade's check (on the wall clock) and has
+        // lapsed by the relay's reckoning when the session begins, as a token that expires during the handshake has.
+        var clock = new SettableClock(DateTimeOffset.UtcNow.AddHours(2));
+        await using var relay = await TestRelay.StartAsync(issuer.RelaySettings(), clock: clock);
+        var alice = await relay.ConnectAsync("alice", () => Task.FromResult<string?>(issuer.Token("alice", new TokenSpec { Lifetime = TimeSpan.FromDays(1) })));
+        var aliceErrors = Channel.CreateUnbounded<RelayError>();
+        alice.ErrorReceived += e => aliceErrors.Writer.TryWrite(e);
+
+        await using var lapsed = new SignalRelay.Client.RelayClient(new SignalRelay.Client.RelayClientOptions
+        {
+            ServerUrl = relay.BaseUri,
+            AgentId = "alice",
+            AccessTokenProvider = () => Task.FromResult<string?>(issuer.Token("alice")),
+            ReconnectDelays = [],
+        });
+        var ended = Wait.ForEventAsync<Exception?>(h => lapsed.Closed += h, _ => true, "the lapsed connection's end");
+        await lapsed.ConnectAsync();
+        await ended;
+
+        var bob = await relay.ConnectAsync("bob", () => Task.FromResult<string?>(issuer.Token("bob", new TokenSpec { Lifetime = TimeSpan.FromDays(1) })));
+        await bob.DirectAsync("alice", Json.Of("still there?"), "ping");
+        var delivered = Wait.NextAsync(alice.Messages, what: "bob's direct");
+        await Task.WhenAny(delivered);
+
+        var codes = new List<string>();
+        while (aliceErrors.Reader.TryRead(out var error))
+        {
+            codes.Add(error.Code);
+        }
+        Assert.That(codes, Does.Not.Contain(ErrorCodes.SessionReplaced), "the lapsed connection replaced alice's live session");
+        Assert.That((await delivered).Id, Is.EqualTo("ping"));
+    }
+}
