@@ -27,5 +27,11 @@ internal sealed class AgentState(string id)
     /// <summary>False for an agent first seen by this process and not in the store either.</summary>
     public bool HasConnectedBefore { get; set; }
 
+    /// <summary>
+    /// The agent's first connection has not begun its replay yet: one that replaces it, or comes after it ended that
+    /// early, is still the agent's first, owed nothing from before it came. Not stored.
+    /// </summary>
+    public bool FirstNotStarted { get; set; }
+
     public bool Dirty { get; set; }
 }

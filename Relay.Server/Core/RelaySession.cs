@@ -26,6 +26,7 @@ public abstract class RelaySession
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RelayError? _closeReason;
     private long _lastDeliveredSeq;
+    private bool _replayStarted;
     private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
 
     protected RelaySession(string agentId, string protocol, QueueLimits limits)
@@ -47,6 +48,9 @@ public abstract class RelaySession
 
     /// <summary>Where the registration falls among presence changes: the session hears only the later ones.</summary>
     public long RegistrationStamp { get; internal set; }
+
+    /// <summary>Whether the writer has begun the replay: the agent's cursor may have moved.</summary>
+    public bool ReplayStarted => Volatile.Read(ref _replayStarted);
 
     /// <summary>The last seq written to the connection.</summary>
     public long LastDeliveredSeq => Volatile.Read(ref _lastDeliveredSeq);
@@ -227,6 +231,7 @@ public abstract class RelaySession
         switch (item)
         {
             case CaughtUpOut caughtUp:
+                Volatile.Write(ref _replayStarted, true);
                 Skipping(caughtUp.Seq);
                 MoveCursor(caughtUp.Seq);
                 break;
@@ -237,6 +242,7 @@ public abstract class RelaySession
                 }
                 break;
             case EnvelopeOut e:
+                Volatile.Write(ref _replayStarted, true);
                 Skipping(e.Envelope.Seq - 1);
                 await WriteAsync(item, ct);
                 MoveCursor(e.Envelope.Seq);

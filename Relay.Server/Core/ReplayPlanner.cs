@@ -24,8 +24,13 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         {
             // A new agent: nothing before the first direct waiting for it is for it. Said first, so a first
             // connection that breaks early leaves a cursor there, not at 0 (which would replay the whole bus).
-            var waiting = (await ReadAsync(store.BacklogAsync(registration.Range, 1, ct))).Messages;
-            yield return new CaughtUpOut(waiting.Count > 0 ? waiting[0].Seq - 1 : registration.Range.UpTo);
+            var page = await ReadAsync(store.BacklogAsync(registration.Range, 1, ct));
+            // Not past messages retention removed that the backlog tells of: a connection that drops before it reads that
+            // notice must leave the cursor below them, so the next one is told.
+            if (RemovedAfter(ToldAfter(registration, registration.Range, firstPage: true), page.HeldFrom) is null)
+            {
+                yield return new CaughtUpOut(page.Messages.Count > 0 ? page.Messages[0].Seq - 1 : registration.Range.UpTo);
+            }
         }
         foreach (var presence in registration.OthersOnline)
         {
@@ -66,8 +71,8 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         {
             var page = await ReadAsync(store.BacklogAsync(range, PageSize, ct));
             // Retention may have run before the agent came back, or while a long replay goes out: what it removed past the
-            // last message sent is said, not skipped. (A brand-new agent was owed nothing from before it first connected.)
-            if ((registration.Resumed || !first) && RemovedAfter(Math.Min(range.DirectsAfter, range.BroadcastsAfter), page.HeldFrom) is { } removed)
+            // last message sent is said, not skipped.
+            if (RemovedAfter(ToldAfter(registration, range, first), page.HeldFrom) is { } removed)
             {
                 yield return removed;
             }
@@ -96,6 +101,13 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             };
         }
     }
+
+    /// <summary>
+    /// Where removals start to count: a brand-new agent was owed nothing from before it first came, so on its first page
+    /// only what was removed past its broadcasts floor is said.
+    /// </summary>
+    private static long ToldAfter(Registration registration, BacklogRange range, bool firstPage) =>
+        registration.Resumed || !firstPage ? Math.Min(range.DirectsAfter, range.BroadcastsAfter) : range.BroadcastsAfter;
 
     /// <summary><c>RESUME_TOO_OLD</c> when retention removed messages after <paramref name="after"/>; null when it removed none.</summary>
     private static NoticeOut? RemovedAfter(long after, long held) =>

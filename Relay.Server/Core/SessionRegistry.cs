@@ -90,6 +90,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             if (state.Session is { } previous)
             {
                 state.Cursor = Math.Max(state.Cursor, previous.ConfirmedSeq);
+                state.FirstNotStarted &= !previous.ReplayStarted;
                 previous.Close(Replaced, drain: false);
             }
 
@@ -120,9 +121,10 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             state.Protocol = session.Protocol;
             state.Metadata = session.Metadata;
             state.Dirty = true;
-            var first = !state.HasConnectedBefore;
+            var first = !state.HasConnectedBefore || state.FirstNotStarted;
             var resumed = !first || resumeFrom is not null;
             state.HasConnectedBefore = true;
+            state.FirstNotStarted = first && resumeFrom is null;
             _online[session.AgentId] = session;
 
             var others = new List<PresenceEvent>(listOthersOnline ? _online.Count : 0);
@@ -156,6 +158,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             }
             state.Session = null;
             state.Cursor = Math.Max(state.Cursor, session.ConfirmedSeq);
+            state.FirstNotStarted &= !session.ReplayStarted;
             state.LastSeen = clock.GetUtcNow();
             state.Dirty = true;
             _online.Remove(session.AgentId);

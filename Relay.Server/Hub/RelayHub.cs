@@ -39,12 +39,19 @@ public sealed class RelayHub(
         var resumeQuery = http.Request.Query[HubProtocol.ResumeQuery];
         long? resume = long.TryParse(resumeQuery, out var r) && r >= 0 ? r : null;
         var fromLastStart = resumeQuery == HubProtocol.ResumeFromLastStart;
+        // A token that lapsed since the upgrade's check (the client sent its handshake late) must not replace the agent's
+        // live session with one that is over before it begins.
+        var expiresAt = identity.HubExpiry(http);
+        if (expiresAt <= clock.GetUtcNow())
+        {
+            throw new RelayException(TokenExpired);
+        }
         var session = new HubSession(agent, Context, hubContext, queues);
         Context.Items[SessionKey] = session;
         var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
-        expiry.Set(identity.HubExpiry(http));
         Context.Items[ExpiryKey] = expiry;
         var registration = registry.Register(session, resume, fromLastStart: fromLastStart);
+        expiry.Set(expiresAt);
         if (registration.FirstConnection)
         {
             await presence.SavedAsync();

@@ -39,7 +39,12 @@ public sealed class SeqByReceiveTime : IAsyncDisposable
         // The smallest seq x whose first row at or after x was received at or after ms, or that has no row at or
         // after it: false at the oldest row, true past the newest, and never false again once true.
         var low = oldest.Value.Seq + 1;
-        var high = (long)(await _newest.ExecuteScalarAsync(ct))! + 1;
+        // Retention may have emptied the table since the oldest row was read.
+        if (await _newest.ExecuteScalarAsync(ct) is not long newest)
+        {
+            return null;
+        }
+        var high = newest + 1;
         while (low < high)
         {
             var middle = low + (high - low) / 2;
