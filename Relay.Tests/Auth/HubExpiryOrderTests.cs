@@ -2,6 +2,7 @@ using System.Threading.Channels;
 
 namespace SignalRelay.Tests.Auth;
 
+/// <summary>A hub token checked again when the session begins, not only at the upgrade.</summary>
 public sealed class HubExpiryOrderTests
 {
     [Test]
@@ -29,8 +30,7 @@ public sealed class HubExpiryOrderTests
 
         var bob = await relay.ConnectAsync("bob", () => Task.FromResult<string?>(issuer.Token("bob", new TokenSpec { Lifetime = TimeSpan.FromDays(1) })));
         await bob.DirectAsync("alice", Json.Of("still there?"), "ping");
-        var delivered = Wait.NextAsync(alice.Messages, what: "bob's direct");
-        await Task.WhenAny(delivered);
+        var delivered = await Wait.NextAsync(alice.Messages, what: "bob's direct");
 
         var codes = new List<string>();
         while (aliceErrors.Reader.TryRead(out var error))
@@ -38,6 +38,6 @@ public sealed class HubExpiryOrderTests
             codes.Add(error.Code);
         }
         Assert.That(codes, Does.Not.Contain(ErrorCodes.SessionReplaced), "the lapsed connection replaced alice's live session");
-        Assert.That((await delivered).Id, Is.EqualTo("ping"));
+        Assert.That(delivered.Id, Is.EqualTo("ping"));
     }
 }

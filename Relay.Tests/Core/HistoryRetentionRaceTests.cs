@@ -2,6 +2,7 @@ using SignalRelay.Server.Core;
 
 namespace SignalRelay.Tests.Core;
 
+/// <summary>History read while retention deletes under it.</summary>
 public sealed class HistoryRetentionRaceTests
 {
     [Test]
