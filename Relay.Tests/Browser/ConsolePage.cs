@@ -50,6 +50,9 @@ public sealed class ConsolePage : IAsyncDisposable
     /// <summary>The error banner (role=alert) once it shows <paramref name="text"/>.</summary>
     public Task<string> AlertAsync(string text) => TextAsync("[role=alert]", text);
 
+    /// <summary>Succeeds once the error banner (role=alert) is hidden.</summary>
+    public Task AlertHiddenAsync() => TextAsync("[role=alert]", state: "hidden");
+
     /// <summary>The agent's entry in the roster once it shows the agent online (and <paramref name="text"/>).</summary>
     public Task<string> OnlineAgentAsync(string agent, string? text = null) =>
         TextAsync($"#roster li[data-agent=\"{agent}\"][data-online=\"true\"]", text);
