@@ -73,7 +73,8 @@ function receive(frame) {
     // Presence frames carry no protocol or last-seen from the relay; ask for them once things settle.
     clearTimeout(presenceRefresh);
     presenceRefresh = setTimeout(refreshAgents, PRESENCE_REFRESH_MS);
-  } else if (frame.type === 'error' && (frame.from === 'relay' || frame.from === 'console')) {
+  } else if (frame.type === 'error' && frame.from === 'relay') {
+    // Only the relay's own errors (no agent may take its name) are shown as the relay speaking; an agent's error frame is traffic.
     showError(`The relay says ${errorText(frame.data)}`);
   } else if (FEED_KINDS.has(frame.type)) {
     feed.add(frame);

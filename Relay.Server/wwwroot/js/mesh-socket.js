@@ -76,7 +76,7 @@ export class MeshSocket {
     try {
       frame = JSON.parse(text);
     } catch {
-      frame = { type: 'error', from: 'console', data: { code: 'UNREADABLE_FRAME', message: `The relay sent something that is not JSON: ${String(text).slice(0, 200)}` } };
+      frame = { type: 'error', from: 'relay', data: { code: 'UNREADABLE_FRAME', message: `The relay sent something that is not JSON: ${String(text).slice(0, 200)}` } };
     }
     if (frame.type === 'error' && frame.from === 'relay' && FATAL_CODES.has(frame.data?.code) && frame.data?.recoverable !== true) {
       this.fatal = frame.data;
