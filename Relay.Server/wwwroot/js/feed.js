@@ -28,9 +28,8 @@ export class Feed {
     const key = `${frame.from}>${frame.to ?? '*'}`;
     const open = streams.get(key);
     if (frame.type === 'stream' && open) {
-      const following = this.following();
+      this.keepFollowing();
       open.body.textContent += payloadText(frame.data);
-      if (following) this.scroll();
       return true;
     }
     if (frame.type === 'turn_end' && open) {
@@ -79,20 +78,33 @@ export class Feed {
   }
 
   insert(item, seq) {
-    const following = this.following();
-    const later = seq === undefined ? null
-      : [...this.list.children].find(child => child.dataset.seq !== undefined && Number(child.dataset.seq) > seq);
-    this.list.insertBefore(item, later ?? null);
-    if (!later && following) this.scroll();
+    this.keepFollowing();
+    this.list.insertBefore(item, seq === undefined ? null : this.firstAfter(seq));
   }
 
-  /** Whether the reader is at the newest item; someone who scrolled back to read is left where they are. */
-  following() {
-    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+  /** The first shown item with a seq above seq, searched from the newest end, where live frames land. */
+  firstAfter(seq) {
+    let later = null;
+    for (let child = this.list.lastElementChild; child; child = child.previousElementSibling) {
+      if (child.dataset.seq === undefined) continue;
+      if (Number(child.dataset.seq) < seq) break;
+      later = child;
+    }
+    return later;
   }
 
-  scroll() {
-    this.list.scrollTop = this.list.scrollHeight;
+  /**
+   * Scrolls to the newest item once the frame's changes are drawn, if the reader was there before them; someone who
+   * scrolled back to read is left where they are. Measured once a frame: measuring after each insert lays the whole
+   * list out again each time, which froze the page under a burst.
+   */
+  keepFollowing() {
+    if (this.scrollPending !== undefined) return;
+    this.scrollPending = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    requestAnimationFrame(() => {
+      if (this.scrollPending) this.list.scrollTop = this.list.scrollHeight;
+      this.scrollPending = undefined;
+    });
   }
 }
 

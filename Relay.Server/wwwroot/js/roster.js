@@ -59,7 +59,17 @@ export class Roster {
     // The relay's clock only moves last-seen forward; a frame heard now is the freshest news.
     agent.lastSeen = change.lastSeen && change.lastSeen < agent.lastSeen ? agent.lastSeen : (change.lastSeen ?? new Date());
     this.agents.set(id, agent);
-    if (render) this.render();
+    if (render) this.renderSoon();
+  }
+
+  /** Every frame heard touches an agent: the list is drawn once per animation frame, not once per message. */
+  renderSoon() {
+    if (this.renderPending) return;
+    this.renderPending = true;
+    requestAnimationFrame(() => {
+      this.renderPending = false;
+      this.render();
+    });
   }
 
   render() {
