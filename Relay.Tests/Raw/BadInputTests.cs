@@ -164,6 +164,10 @@ public sealed class BadInputTests
     [TestCase("x\u202Enimda")] // a right-to-left override: shows as "xadmin"
     [TestCase("line\u2028info: forged")]
     [TestCase("zero\u200Bwidth")]
+    [TestCase("alice\u034F")] // a combining grapheme joiner: draws nothing, so shows as "alice"
+    [TestCase("al\u034Fice")]
+    [TestCase("alice\uFE0F")] // a variation selector
+    [TestCase("alice\u180B")] // a Mongolian free variation selector
     public async Task A_name_that_shows_as_something_else_is_refused_and_the_socket_closed(string name)
     {
         await using var relay = await TestRelay.StartAsync();
