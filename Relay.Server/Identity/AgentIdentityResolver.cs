@@ -96,7 +96,7 @@ public sealed class AgentIdentityResolver(
         if (!AgentIds.IsValid(claimed, max))
         {
             throw new RelayException(ErrorCodes.InvalidAgentId,
-                $"Agent id must be 1 to {max} characters, without control, format or line-separating characters or surrounding spaces.",
+                $"Agent id must be 1 to {max} characters, without control, format, invisible or line-separating characters or surrounding spaces.",
                 recoverable: false);
         }
         if (IsRelayName(claimed!))
