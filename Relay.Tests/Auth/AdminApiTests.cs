@@ -27,6 +27,28 @@ public sealed class AdminApiTests
     }
 
     [Test]
+    public async Task Answers_to_a_token_are_not_kept_by_browser_or_proxy_caches()
+    {
+        await using var secured = await SecuredRelay.StartAsync();
+        var alice = await secured.ConnectAsync("alice");
+        await alice.DirectAsync("bob", Json.Parse("""{"text":"for bob only"}"""));
+        var admin = secured.Issuer.Token("ops", new TokenSpec { Roles = [LocalIssuer.AdminRole] });
+
+        using var agents = await secured.GetAsync($"/api/agents?access_token={Uri.EscapeDataString(admin)}");
+        using var history = await secured.GetAsync("/api/history", headerToken: secured.Issuer.Token("bob"));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await history.Content.ReadAsStringAsync(), Does.Contain("for bob only"));
+            foreach (var answer in new[] { agents, history })
+            {
+                Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+                Assert.That(answer.Headers.CacheControl?.NoStore, Is.True, $"{answer.RequestMessage?.RequestUri?.AbsolutePath}: Cache-Control {answer.Headers.CacheControl}");
+            }
+        });
+    }
+
+    [Test]
     public async Task Health_endpoints_and_AgentCore_ping_stay_open_with_auth_on()
     {
         await using var secured = await SecuredRelay.StartAsync();
