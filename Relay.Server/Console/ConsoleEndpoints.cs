@@ -26,7 +26,7 @@ public static class ConsoleEndpoints
         app.Use(ServePageAsync);
         // The page is also a static file (/index.html), so every file gets the page's headers.
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => AddPageHeaders(file.Context.Response) });
-        app.MapMethods(HistoryPath, OperationsEndpoints.ReadMethods, HistoryAsync).RequireAuthorization(RelayPolicies.Agent);
+        app.MapMethods(HistoryPath, OperationsEndpoints.ReadMethods, HistoryAsync).RequireAuthorization(RelayPolicies.Agent).WithNoStore();
         return app;
     }
 

@@ -25,7 +25,7 @@ public static class OperationsEndpoints
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
-        app.MapMethods("/api/agents", ReadMethods, Agents).RequireAuthorization(RelayPolicies.Admin);
+        app.MapMethods("/api/agents", ReadMethods, Agents).RequireAuthorization(RelayPolicies.Admin).WithNoStore();
         return app;
     }
 
