@@ -136,6 +136,34 @@ public sealed class ReplyBytesTests
         });
     }
 
+    [Test]
+    public async Task An_http_page_of_markup_characters_stays_within_the_reply_bound()
+    {
+        await using var relay = await StartAsync();
+        // As stored, two of these messages fit under the bound, and nine of these agents.
+        var markup = new string('<', 25_000);
+        var alice = await relay.ConnectAsync("alice");
+        for (var i = 0; i < 3; i++)
+        {
+            await alice.BroadcastAsync(Json.Of(markup), $"markup{i}");
+        }
+        for (var i = 0; i < 12; i++)
+        {
+            await (await relay.ConnectAsync($"agent{i:D2}")).AnnounceAsync(Json.Of(markup[..7000]));
+        }
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var history = await http.GetByteArrayAsync("/api/history?agent=alice&limit=3");
+        var agents = await http.GetByteArrayAsync("/api/agents");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(JsonSerializer.Deserialize<JsonElement>(history).GetArrayLength(), Is.EqualTo(2));
+            Assert.That(history.Length, Is.LessThanOrEqualTo(65536), "the history page as sent");
+            Assert.That(agents.Length, Is.LessThanOrEqualTo(65536), "the agent page as sent");
+        });
+    }
+
     /// <summary>Every page of the agent list, each asked for after the last id of the one before, up to the empty one.</summary>
     private static async Task<List<List<string>>> PagesAsync(Func<string?, Task<JsonElement>> page)
     {
