@@ -26,7 +26,7 @@ public static class ConsoleEndpoints
         app.Use(ServePageAsync);
         // The page is also a static file (/index.html), so every file gets the page's headers.
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => AddPageHeaders(file.Context.Response) });
-        app.MapMethods(HistoryPath, OperationsEndpoints.ReadMethods, HistoryAsync).RequireAuthorization(RelayPolicies.Agent).WithNoStore();
+        app.MapMethods(HistoryPath, OperationsEndpoints.ReadMethods, HistoryAsync).RequireAuthorization(RelayPolicies.Agent).WithApiHeaders();
         return app;
     }
 
@@ -69,7 +69,7 @@ public static class ConsoleEndpoints
                 SinceSeq = NonNegative(since_seq, nameof(since_seq)),
             };
             var messages = await bus.HistoryAsync(agent, identity.HttpReader(http), query, ct);
-            return Results.Json(messages, RelayJsonContext.Default.IReadOnlyListEnvelope);
+            return Results.Json(messages, ApiResponses.Json.IReadOnlyListEnvelope);
         }
         catch (RelayException ex)
         {

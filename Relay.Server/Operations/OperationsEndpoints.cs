@@ -25,7 +25,7 @@ public static class OperationsEndpoints
         {
             Predicate = check => check.Tags.Contains(ReadinessTag),
         });
-        app.MapMethods("/api/agents", ReadMethods, Agents).RequireAuthorization(RelayPolicies.Admin).WithNoStore();
+        app.MapMethods("/api/agents", ReadMethods, Agents).RequireAuthorization(RelayPolicies.Admin).WithApiHeaders();
         return app;
     }
 
@@ -38,7 +38,7 @@ public static class OperationsEndpoints
     {
         try
         {
-            return Results.Json(bus.Agents(identity.HttpReader(http), after), RelayJsonContext.Default.IReadOnlyListAgentInfo);
+            return Results.Json(bus.Agents(identity.HttpReader(http), after), ApiResponses.Json.IReadOnlyListAgentInfo);
         }
         catch (RelayException ex)
         {
