@@ -25,4 +25,27 @@ public sealed class ConsoleSpoofingTests
         await page.FrameAsync("error", "Your session expired");
         Assert.That(page.PageErrors(), Is.Empty);
     }
+
+    [Test]
+    public async Task An_agent_whose_id_and_message_id_join_to_another_agents_cannot_hide_that_agents_message()
+    {
+        JsEnvironment.RequireChromium();
+        await using var relay = await TestRelay.StartAsync();
+        await using var page = await ConsolePage.OpenAsync(relay);
+        await page.JoinAsync("operator");
+        await page.StatusAsync("Online as operator");
+
+        await using var mallory = await RawSocketClient.ConnectAsync(relay);
+        await mallory.SendAsync(RawAgents.Presence("planner/task"));
+        await using var planner = await RawSocketClient.ConnectAsync(relay);
+        await planner.SendAsync(RawAgents.Presence("planner"));
+        await page.OnlineAgentAsync("planner");
+        await page.OnlineAgentAsync("planner/task");
+
+        await mallory.SendAsync("""{"type":"broadcast","id":"42","data":{"text":"decoy"}}""");
+        await page.FrameAsync("broadcast", "decoy");
+        await planner.SendAsync("""{"type":"broadcast","id":"task/42","data":{"text":"the real plan"}}""");
+
+        await page.FrameAsync("broadcast", "the real plan");
+    }
 }
