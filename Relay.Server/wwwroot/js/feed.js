@@ -22,10 +22,10 @@ export class Feed {
    * the same seq, or the same sender and id (this page's own message coming back in history).
    */
   add(frame, { own = false, streams = this.streams } = {}) {
-    const keys = [frame.seq !== undefined && `#${frame.seq}`, frame.id && `${frame.from}/${frame.id}`].filter(Boolean);
+    const keys = [frame.seq !== undefined && `#${frame.seq}`, frame.id && JSON.stringify([frame.from, frame.id])].filter(Boolean);
     if (keys.some(key => this.seen.has(key))) return false;
     keys.forEach(key => this.seen.add(key));
-    const key = `${frame.from}>${frame.to ?? '*'}`;
+    const key = JSON.stringify([frame.from, frame.to ?? null]);
     const open = streams.get(key);
     if (frame.type === 'stream' && open) {
       this.keepFollowing();
