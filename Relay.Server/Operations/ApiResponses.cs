@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SignalRelay.Contracts;
 
 namespace SignalRelay.Server.Operations;
@@ -12,10 +11,8 @@ public static class ApiResponses
     /// Pages are cut at <c>MaxReplyBytes</c> of content and metadata as stored; the default encoder would send each
     /// <c>&lt;</c>, <c>&amp;</c> or non-ASCII character as six bytes, a page six times the bound. As the raw door sends them.
     /// </summary>
-    public static readonly RelayJsonContext Json = new(new JsonSerializerOptions
+    public static readonly RelayJsonContext Json = new(new JsonSerializerOptions(RelayJsonContext.Default.Options)
     {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        MaxDepth = 128,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
