@@ -12,9 +12,7 @@ public sealed class ConsoleFloodTests
     {
         JsEnvironment.RequireChromium();
         await using var relay = await TestRelay.StartAsync();
-        await using var page = await ConsolePage.OpenAsync(relay);
-        await page.JoinAsync("operator");
-        await page.StatusAsync("Online as operator");
+        await using var page = await ConsolePage.OpenJoinedAsync(relay, "operator");
 
         var floods = new List<RawSocketClient>();
         try

@@ -37,6 +37,23 @@ public sealed class ConsolePage : IAsyncDisposable
         }
     }
 
+    /// <summary>Opens the page and joins the bus as <paramref name="agent"/>, with auth off, once the page says it is online.</summary>
+    public static async Task<ConsolePage> OpenJoinedAsync(TestRelay relay, string agent)
+    {
+        var page = await OpenAsync(relay);
+        try
+        {
+            await page.JoinAsync(agent);
+            await page.StatusAsync($"Online as {agent}");
+            return page;
+        }
+        catch
+        {
+            await page.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task JoinAsync(string agent, string? token = null)
     {
         await _browser.RunAsync(Command("fill", ("label", "Agent name"), ("value", agent)));

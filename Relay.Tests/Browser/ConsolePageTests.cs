@@ -11,9 +11,7 @@ public sealed class ConsolePageTests
     {
         JsEnvironment.RequireChromium();
         await using var relay = await TestRelay.StartAsync();
-        await using var page = await ConsolePage.OpenAsync(relay);
-        await page.JoinAsync("operator");
-        await page.StatusAsync("Online as operator");
+        await using var page = await ConsolePage.OpenJoinedAsync(relay, "operator");
 
         var planner = await relay.ConnectAsync("planner");
         await planner.AnnounceAsync(Json.Parse("""{"model":"relay-llm-1","role":"planner"}"""));

@@ -10,9 +10,7 @@ public sealed class ConsoleSpoofingTests
     {
         JsEnvironment.RequireChromium();
         await using var relay = await TestRelay.StartAsync();
-        await using var page = await ConsolePage.OpenAsync(relay);
-        await page.JoinAsync("operator");
-        await page.StatusAsync("Online as operator");
+        await using var page = await ConsolePage.OpenJoinedAsync(relay, "operator");
 
         await using var mallory = await RawSocketClient.ConnectAsync(relay);
         await mallory.SendAsync(RawAgents.Presence("console"));
@@ -31,9 +29,7 @@ public sealed class ConsoleSpoofingTests
     {
         JsEnvironment.RequireChromium();
         await using var relay = await TestRelay.StartAsync();
-        await using var page = await ConsolePage.OpenAsync(relay);
-        await page.JoinAsync("operator");
-        await page.StatusAsync("Online as operator");
+        await using var page = await ConsolePage.OpenJoinedAsync(relay, "operator");
 
         await using var mallory = await RawSocketClient.ConnectAsync(relay);
         await mallory.SendAsync(RawAgents.Presence("planner/task"));
