@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -272,10 +273,13 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
 
     /// <summary>
     /// A page of the agents known, by id, after <paramref name="after"/> (from the first when null). It stops once their
-    /// ids and metadata pass <c>MaxReplyBytes</c>, after at least one, so only an empty page means there are no more.
+    /// ids, metadata and what their JSON adds pass <c>MaxReplyBytes</c>, after at least one, so only an empty page means
+    /// there are no more.
     /// </summary>
     public List<AgentInfo> AgentPage(string? after)
     {
+        // What an agent's JSON adds beyond its id and metadata: field names, online, protocol and last-seen time.
+        const int AgentOverheadBytes = 128;
         var maxBytes = options.Value.Limits.MaxReplyBytes;
         var page = new List<AgentInfo>();
         long bytes = 0;
@@ -292,7 +296,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                     continue;
                 }
                 var a = _agents[id];
-                bytes += id.Length + (a.Metadata is { } metadata ? JsonMarshal.GetRawUtf8Value(metadata).Length : 0);
+                bytes += AgentOverheadBytes + Encoding.UTF8.GetByteCount(id) + (a.Metadata is { } metadata ? JsonMarshal.GetRawUtf8Value(metadata).Length : 0);
                 if (bytes > maxBytes && page.Count > 0)
                 {
                     break;

@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using SignalRelay.Server.Storage;
+using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
 
@@ -13,10 +15,10 @@ public sealed class ReplyBytesTests
     // Two of these fit under the bound below, a third does not.
     private static readonly string Large = new('r', 25_000);
 
-    private static Task<TestRelay> StartAsync() => TestRelay.StartAsync(new Dictionary<string, string?>
+    private static Task<TestRelay> StartAsync(string? databasePath = null) => TestRelay.StartAsync(new Dictionary<string, string?>
     {
         ["Relay:Limits:MaxReplyBytes"] = "65536",
-    });
+    }, databasePath);
 
     [Test]
     public async Task History_stops_at_the_reply_bound_and_pages_on_by_seq_to_every_message()
@@ -162,6 +164,57 @@ public sealed class ReplyBytesTests
             Assert.That(history.Length, Is.LessThanOrEqualTo(65536), "the history page as sent");
             Assert.That(agents.Length, Is.LessThanOrEqualTo(65536), "the agent page as sent");
         });
+    }
+
+    [Test]
+    public async Task A_hub_history_page_of_markup_or_non_ascii_text_stays_within_the_reply_bound_as_sent()
+    {
+        await using var relay = await StartAsync();
+        // As stored (UTF-8, as a raw agent sends it), two of each fit under the bound; the hub's JSON sent each of these
+        // characters as a six-byte escape.
+        var texts = new[] { new string('<', 25_000), new string('\u00e9', 12_500), new string('\u4e2d', 8_000) };
+        for (var i = 0; i < texts.Length; i++)
+        {
+            await using var writer = await V03Async(relay, $"writer{i}");
+            var seqs = new List<long>();
+            for (var m = 0; m < 3; m++)
+            {
+                await writer.SendAsync(Message($"writer{i}", $"m{m}", texts[i]));
+                seqs.Add((await writer.NextOfAsync("message_type", "ACK")).Long("seq"));
+            }
+
+            await using var wire = await HubWire.ConnectAsync(relay, $"reader{i}");
+            var page = await wire.CompleteAsync("History", $$"""{"since_seq":{{seqs[0] - 1}},"limit":3}""");
+            Assert.Multiple(() =>
+            {
+                Assert.That(page.GetProperty("result").GetArrayLength(), Is.EqualTo(2), texts[i][..1]);
+                Assert.That(Encoding.UTF8.GetByteCount(page.GetRawText()), Is.LessThanOrEqualTo(65536), $"the page of '{texts[i][..1]}' as sent");
+            });
+        }
+    }
+
+    [Test]
+    public async Task A_page_of_many_agents_with_short_ids_stays_within_the_reply_bound_as_sent()
+    {
+        using var data = new TempDirectory();
+        var path = data.File("relay.db");
+        // Known from an earlier run: two thousand ids of five characters, no metadata, about 90 bytes each as JSON.
+        await using (await StartAsync(path))
+        {
+        }
+        using (var store = StoreFile.Open(path))
+        using (var insert = store.CreateCommand())
+        {
+            insert.CommandText = string.Concat(Enumerable.Range(0, 2000).Select(i =>
+                $"INSERT INTO presence (agent_id, status, last_seen_ms, cursor, protocol) VALUES ('a{i:D4}', 'offline', 0, 0, 'v0.3');"));
+            insert.ExecuteNonQuery();
+        }
+        await using var relay = await StartAsync(path);
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var page = await http.GetByteArrayAsync("/api/agents");
+
+        Assert.That(page.Length, Is.LessThanOrEqualTo(65536), $"{JsonSerializer.Deserialize<JsonElement>(page).GetArrayLength()} agents in one page");
     }
 
     /// <summary>Every page of the agent list, each asked for after the last id of the one before, up to the empty one.</summary>
