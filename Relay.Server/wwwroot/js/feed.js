@@ -4,11 +4,16 @@ import { clockTime, element, frameTime, payloadText } from './format.js';
 
 export const FEED_KINDS = new Set(['broadcast', 'direct', 'stream', 'turn_end', 'ack', 'error', 'message']);
 
+/** The most items shown; past it the oldest go, so a page left open on a busy bus holds a bounded memory. */
+export const MAX_FEED_ITEMS = 2000;
+
 export class Feed {
   constructor(list) {
     this.list = list;
     this.seen = new Set();
     this.streams = new Map();
+    // The seen keys of the frames each item shows (a stream's chunks too), forgotten with the item.
+    this.keysOf = new WeakMap();
   }
 
   clear() {
@@ -28,11 +33,13 @@ export class Feed {
     const key = JSON.stringify([frame.from, frame.to ?? null]);
     const open = streams.get(key);
     if (frame.type === 'stream' && open) {
+      this.keysOf.get(open.item).push(...keys);
       this.keepFollowing();
       open.body.textContent += payloadText(frame.data);
       return true;
     }
     if (frame.type === 'turn_end' && open) {
+      this.keysOf.get(open.item).push(...keys);
       open.item.dataset.state = 'ended';
       open.state.textContent = 'ended';
       streams.delete(key);
@@ -40,6 +47,7 @@ export class Feed {
     }
 
     const item = this.item(frame, own);
+    this.keysOf.set(item, keys);
     if (frame.type === 'stream') {
       item.dataset.state = 'streaming';
       const state = element('span', 'frame-state', 'streaming…');
@@ -80,6 +88,15 @@ export class Feed {
   insert(item, seq) {
     this.keepFollowing();
     this.list.insertBefore(item, seq === undefined ? null : this.firstAfter(seq));
+    while (this.list.childElementCount > MAX_FEED_ITEMS) this.forget(this.list.firstElementChild);
+  }
+
+  forget(item) {
+    item.remove();
+    this.keysOf.get(item).forEach(key => this.seen.delete(key));
+    for (const [key, open] of this.streams) {
+      if (open.item === item) this.streams.delete(key);
+    }
   }
 
   /** The first shown item with a seq above seq, searched from the newest end, where live frames land. */
