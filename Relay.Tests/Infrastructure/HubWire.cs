@@ -33,11 +33,23 @@ public sealed class HubWire : IAsyncDisposable
         (await CompleteAsync(target, arguments)).TryGetProperty("error", out var error) ? error.GetString() : null;
 
     /// <summary>Invokes <paramref name="target"/> with <paramref name="arguments"/> (JSON text, as sent); returns the completion message.</summary>
-    public async Task<JsonElement> CompleteAsync(string target, string arguments)
+    public Task<JsonElement> CompleteAsync(string target, string arguments) =>
+        CompleteAsync(target, Encoding.UTF8.GetBytes(arguments), WebSocketMessageType.Text);
+
+    /// <summary>
+    /// As above, with the arguments as bytes, which need not be UTF-8, in a frame of <paramref name="frameType"/>: SignalR
+    /// takes its JSON protocol in binary WebSocket frames too, which the WebSocket layer does not check for UTF-8.
+    /// </summary>
+    public async Task<JsonElement> CompleteAsync(string target, byte[] arguments, WebSocketMessageType frameType)
     {
         var id = (++_lastInvocation).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await _socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":[{{arguments}}]}{{Separator}}"""),
-            WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        byte[] message =
+        [
+            .. Encoding.UTF8.GetBytes($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":["""),
+            .. arguments,
+            .. Encoding.UTF8.GetBytes($"]}}{Separator}"),
+        ];
+        await _socket.SendAsync(message, frameType, endOfMessage: true, CancellationToken.None);
         return await CompletionAsync(id);
     }
 

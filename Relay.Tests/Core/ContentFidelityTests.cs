@@ -1,0 +1,49 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using SignalRelay.Tests.Raw;
+using static SignalRelay.Tests.Raw.RawAgents;
+
+namespace SignalRelay.Tests.Core;
+
+/// <summary>Content reaches every door as the JSON value its sender sent, whichever door that was.</summary>
+public sealed class ContentFidelityTests
+{
+    [Test]
+    public async Task A_v03_message_whose_content_is_null_reaches_every_door_and_history_as_null()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var reader = await relay.ConnectAsync("reader");
+        await using var mesh = await MeshAsync(relay, "mesh-reader");
+        await using var sender = await V03Async(relay, "sender");
+
+        await sender.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"nothing","content":null}""");
+        var answer = await sender.NextWhereAsync(f => f.Str("message_type") is "ACK" or "ERROR", "the ACK");
+
+        Assert.That(answer.Str("message_type"), Is.EqualTo("ACK"), answer.ToString());
+        Assert.That((await Wait.NextAsync(reader.Messages)).Content.ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That((await mesh.NextMeshTrafficAsync()).GetProperty("data").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        await sender.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"}""");
+        var history = await sender.NextOfAsync("message_type", "HISTORY_RESPONSE");
+        Assert.That(history.GetProperty("messages")[0].GetProperty("content").ValueKind, Is.EqualTo(JsonValueKind.Null));
+    }
+
+    [Test]
+    public async Task The_hub_refuses_content_that_is_not_utf8_and_the_receivers_get_the_next_message()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var reader = await relay.ConnectAsync("reader");
+        await using var mesh = await MeshAsync(relay, "mesh-reader");
+        await using var hub = await HubWire.ConnectAsync(relay, "sender");
+        // SignalR reads its JSON protocol from binary WebSocket frames too, which no layer checks for UTF-8.
+        byte[] notText = [.. """{"id":"not-text","content":"a"""u8, 0xC3, 0x28, 0xFF, .. "\"}"u8];
+
+        var refused = await hub.CompleteAsync("Send", notText, WebSocketMessageType.Binary);
+        await hub.CompleteAsync("Send", """{"id":"after","content":"still here"}""");
+
+        Assert.That(refused.TryGetProperty("error", out var error), Is.True, refused.ToString());
+        Assert.That(error.GetString(), Does.Contain("INVALID_MESSAGE"));
+        Assert.That((await Wait.NextAsync(reader.Messages)).Id, Is.EqualTo("after"));
+        Assert.That((await mesh.NextMeshTrafficAsync()).Str("id"), Is.EqualTo("after"));
+        Assert.That(relay.QueryNumber("SELECT COUNT(*) FROM messages WHERE message_id = 'not-text'"), Is.Zero);
+    }
+}
