@@ -87,7 +87,9 @@ public static class FrameFields
     public static JsonElement? OptionalValue(JsonElement frame, string name) =>
         frame.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.Clone() : null;
 
+    /// <summary>Any JSON value, null included, copied out of the frame; only a missing field is refused.</summary>
     public static JsonElement RequiredValue(JsonElement frame, string name) =>
-        OptionalValue(frame, name)
-        ?? throw new RelayException(ErrorCodes.MissingField, $"The frame needs a '{name}' field.");
+        frame.TryGetProperty(name, out var value)
+            ? value.Clone()
+            : throw new RelayException(ErrorCodes.MissingField, $"The frame needs a '{name}' field.");
 }
