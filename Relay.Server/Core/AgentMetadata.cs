@@ -24,6 +24,10 @@ public static class AgentMetadata
             throw new RelayException(ErrorCodes.InvalidMessage,
                 $"Agent metadata is {json.Length} bytes of JSON; the most is {maxBytes}. It was refused.");
         }
+        if (!JsonText.IsUtf8(given))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"The agent metadata is not text. {JsonText.NotUtf8Message}");
+        }
         if (JsonText.HasLoneSurrogate(json))
         {
             throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);

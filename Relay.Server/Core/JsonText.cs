@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace SignalRelay.Server.Core;
 
@@ -51,13 +52,23 @@ public static class JsonText
         return false;
     }
 
+    public const string NotUtf8Message = "It holds bytes that are not UTF-8, so it is not text; it was refused.";
+
+    /// <summary>
+    /// False when <paramref name="value"/>'s JSON holds bytes that are not UTF-8. The raw doors' WebSocket checks text
+    /// frames, but SignalR also reads its JSON protocol from binary frames and HTTP bodies, and System.Text.Json does not
+    /// check a string's bytes as it reads them: stored, they would reach every receiver as U+FFFD.
+    /// </summary>
+    public static bool IsUtf8(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Undefined || Utf8.IsValid(JsonMarshal.GetRawUtf8Value(value));
+
     public const string LoneSurrogateMessage =
         "A string holds half of a UTF-16 surrogate pair on its own (a lone \\uD800-\\uDFFF escape), which is not text; it was refused.";
 
     /// <summary>True when a string or property name in <paramref name="utf8"/> escapes an unpaired surrogate.</summary>
     public static bool HasLoneSurrogate(ReadOnlySpan<byte> utf8)
     {
-        // Only an escape can make one (the bytes themselves are checked UTF-8), and most frames have no \u at all.
+        // Only an escape can make one (the bytes themselves are checked UTF-8: by the WebSocket, or IsUtf8), and most frames have no \u at all.
         if (utf8.IndexOf("\\u"u8) < 0)
         {
             return false;

@@ -133,6 +133,10 @@ public sealed class RelayBus(
         {
             throw new RelayException(ErrorCodes.InvalidMessage, $"Message id is longer than {_limits.MaxMessageIdLength} characters.");
         }
+        if (!JsonText.IsUtf8(request.Content))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"The content is not text. {JsonText.NotUtf8Message}");
+        }
         if (JsonText.HasLoneSurrogate(id) || JsonText.HasLoneSurrogate(request.Content))
         {
             throw new RelayException(ErrorCodes.InvalidMessage, JsonText.LoneSurrogateMessage);
