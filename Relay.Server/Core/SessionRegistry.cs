@@ -144,7 +144,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             {
                 session.Close(reason, drain: false);
             }
-            return new Registration(others, range, resumed, owed, first);
+            return new Registration(others, range, resumed, owed, first, _online.Count);
         }
     }
 

@@ -151,7 +151,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
             {
                 await door.Presence.SavedAsync();
             }
-            if (dialect.Welcome(session, door.Registry.OnlineCount) is { } welcome)
+            if (dialect.Welcome(session, registration.OnlineCount) is { } welcome)
             {
                 await socket.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, http.RequestAborted);
             }
