@@ -296,7 +296,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                     continue;
                 }
                 var a = _agents[id];
-                bytes += AgentOverheadBytes + Encoding.UTF8.GetByteCount(id) + (a.Metadata is { } metadata ? JsonMarshal.GetRawUtf8Value(metadata).Length : 0);
+                bytes += AgentOverheadBytes + Encoding.UTF8.GetByteCount(id)
+                    + (a.Metadata is { } metadata ? JsonMarshal.GetRawUtf8Value(metadata).Length : 0);
                 if (bytes > maxBytes && page.Count > 0)
                 {
                     break;

@@ -4,8 +4,9 @@ namespace SignalRelay.Server.Storage;
 
 /// <summary>
 /// Cuts a read once its rows pass <c>Relay:Limits:MaxReplyBytes</c>, counted as the UTF-8 of the text they hold and what
-/// each row's JSON adds to it, keeping at least the first row. Rows are pulled one at a time and the pulling stops at the cut: SQLite steps a query only as its rows are
-/// read, so a request for 1,000 messages of 64 KB reads about 1 MiB of them from the store, not 64 MB.
+/// each row's JSON adds to it, keeping at least the first row. Rows are pulled one at a time and the pulling stops at
+/// the cut: SQLite steps a query only as its rows are read, so a request for 1,000 messages of 64 KB reads about 1 MiB
+/// of them from the store, not 64 MB.
 /// </summary>
 internal static class ReplyBytes
 {
