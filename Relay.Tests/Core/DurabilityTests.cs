@@ -205,6 +205,37 @@ public sealed class DurabilityTests
         Assert.That((await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id"), Is.EqualTo("while-away"));
     }
 
+    [Test]
+    public async Task Kill_9_just_after_an_agent_first_came_with_a_resume_point_does_not_owe_it_the_broadcasts_from_before_it_came()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        // No periodic presence write in the test's time: only the one at newbie's first connection can remember him.
+        var environment = new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "3600" };
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, environment))
+        {
+            await using var sender = await V03Async(relay.RawDoorUri, "sender");
+            await sender.SendAsync(Message("sender", "before", "sent before newbie came"));
+            var before = (await sender.NextOfAsync("message_type", "ACK")).Long("seq");
+            // A .NET client that kept its last seq from elsewhere: its first connection here already names a resume point.
+            var options = new RelayClientOptions { ServerUrl = relay.BaseUri, AgentId = "newbie", ResumeFromSeq = before, ReconnectDelays = [] };
+            await using (var newbie = new RelayClient(options))
+            {
+                await newbie.ConnectAsync();
+            }
+            await sender.NextWhereAsync(f => f.Str("content") == "newbie left", "newbie left");
+            await sender.SendAsync(Message("sender", "while-away", "sent while newbie was away"));
+            await sender.NextOfAsync("message_type", "ACK");
+
+            relay.Kill();
+            await relay.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        }
+
+        await using var restarted = await RelayProcess.StartOnLoopbackAsync(db, environment);
+        await using var back = await V03Async(restarted.RawDoorUri, "newbie");
+        Assert.That((await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id"), Is.EqualTo("while-away"));
+    }
+
     /// <summary>
     /// Kestrel waits for a request it has begun to read, so a half-sent one holds the server's stop to the timeout and
     /// every service stopped after it is handed an expired token. A whole request answered first shows that Kestrel is
