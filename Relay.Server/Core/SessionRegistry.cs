@@ -95,11 +95,13 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 previous.Close(Replaced, drain: false);
             }
 
-            // A brand-new agent gets the directs that waited for it, and broadcasts from now on.
+            // A brand-new agent gets the directs that waited for it, and broadcasts from now on. One that names a resume
+            // point already has the broadcasts up to it: stored as its floor, a later connection without one (after a
+            // crash, before this one's cursor was written) is not replayed the bus from its start.
             var broadcastsFloor = state.HasConnectedBefore ? state.BroadcastsFloor : _lastDispatchedSeq;
-            if (resumeFrom is null)
+            if (!state.HasConnectedBefore)
             {
-                state.BroadcastsFloor = broadcastsFloor;
+                state.BroadcastsFloor = resumeFrom is { } claimed ? Math.Min(claimed, broadcastsFloor) : broadcastsFloor;
             }
             var owed = new BacklogRange(session.AgentId, state.Cursor, Math.Max(state.Cursor, broadcastsFloor), _lastDispatchedSeq);
             var range = owed;
