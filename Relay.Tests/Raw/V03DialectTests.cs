@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text.Json;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Raw;
@@ -207,6 +208,28 @@ public sealed class V03DialectTests
 
         Assert.That(changed.GetProperty("metadata").GetProperty("name").GetString(), Is.EqualTo("two"));
         Assert.That(changed.Str("message_id"), Is.Not.EqualTo(joined.Str("message_id")), "a client that drops repeated ids still gets it");
+    }
+
+    [Test]
+    public async Task Presence_notices_within_one_millisecond_still_have_message_ids_of_their_own()
+    {
+        // The relay's clock stands still: every change below happens in the same millisecond.
+        await using var relay = await TestRelay.StartAsync(clock: new SettableClock(DateTimeOffset.UtcNow));
+        await using var alice = await V03Async(relay, "alice");
+        var notices = new List<JsonElement>();
+
+        var peer = await MeshAsync(relay, "peer");
+        notices.Add(await alice.NextOfAsync("sender", "relay_server"));
+        await peer.SendAsync("""{"type":"presence","from":"peer","data":{"name":"two"}}""");
+        notices.Add(await alice.NextOfAsync("sender", "relay_server"));
+        await peer.CloseAsync();
+        await peer.DisposeAsync();
+        notices.Add(await alice.NextOfAsync("sender", "relay_server"));
+        await using var back = await MeshAsync(relay, "peer");
+        notices.Add(await alice.NextOfAsync("sender", "relay_server"));
+
+        Assert.That(notices.Select(n => n.Str("status")), Is.EqualTo(new[] { "online", "online", "offline", "online" }));
+        Assert.That(notices.Select(n => n.Str("message_id")), Is.Unique, "a client that drops repeated ids would miss a change");
     }
 
     [Test]
