@@ -58,10 +58,19 @@ public sealed record EnvelopeOut(Envelope Envelope) : SharedOut<Envelope>(Envelo
     public override int QueuedBytes { get; } = WithFields(Envelope.Content);
 }
 
+/// <summary>
+/// A presence event and the registry's number for it, which no other change in this process has: changes may share a
+/// millisecond, so the time alone does not tell them apart (the v0.3 door's <c>message_id</c> needs both). 0 for a
+/// greeting of who is already online, which is no change.
+/// </summary>
+public sealed record PresenceChange(PresenceEvent Presence, long Number);
+
 /// <summary>Another agent coming, going or changing its metadata.</summary>
-public sealed record PresenceOut(PresenceEvent Presence) : SharedOut<PresenceEvent>(Presence)
+public sealed record PresenceOut(PresenceChange Change) : SharedOut<PresenceChange>(Change)
 {
-    public override int QueuedBytes { get; } = WithFields(Presence.Metadata);
+    public PresenceEvent Presence => Change.Presence;
+
+    public override int QueuedBytes { get; } = WithFields(Change.Presence.Metadata);
 }
 
 /// <summary>Presence changes announced together, written one after the other; one instance is shared by most receivers.</summary>

@@ -34,7 +34,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
         }
         foreach (var presence in registration.OthersOnline)
         {
-            yield return new PresenceOut(presence);
+            yield return new PresenceOut(new PresenceChange(presence, Number: 0));
         }
         await foreach (var item in BacklogAsync(registration, ct))
         {

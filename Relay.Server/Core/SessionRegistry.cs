@@ -376,7 +376,8 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
 
     private void QueuePresence(AgentState state, string status)
     {
-        _presence.Add(new PresenceOut(PresenceOf(state, status)), ++_stamp);
+        ++_stamp;
+        _presence.Add(new PresenceOut(new PresenceChange(PresenceOf(state, status), _stamp)), _stamp);
         _presenceChanged.Writer.TryWrite(true);
     }
 

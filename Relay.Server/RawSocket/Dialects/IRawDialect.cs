@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.RawSocket.Dialects;
 
@@ -31,7 +32,7 @@ public interface IRawDialect
 
     Func<Envelope, byte[]> EncodeEnvelope { get; }
 
-    Func<PresenceEvent, byte[]> EncodePresence { get; }
+    Func<PresenceChange, byte[]> EncodePresence { get; }
 
     byte[] EncodeError(RelayError error);
 

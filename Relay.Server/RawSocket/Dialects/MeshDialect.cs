@@ -19,7 +19,7 @@ public sealed class MeshDialect : IRawDialect
 
     public Func<Envelope, byte[]> EncodeEnvelope { get; } = MeshFrames.Envelope;
 
-    public Func<PresenceEvent, byte[]> EncodePresence { get; } = MeshFrames.Presence;
+    public Func<PresenceChange, byte[]> EncodePresence { get; } = static change => MeshFrames.Presence(change.Presence);
 
     public byte[] EncodeError(RelayError error) => MeshFrames.Error(error);
 

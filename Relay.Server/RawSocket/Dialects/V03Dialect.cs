@@ -19,7 +19,7 @@ public sealed class V03Dialect(int heartbeatSeconds) : IRawDialect
 
     public Func<Envelope, byte[]> EncodeEnvelope { get; } = V03Frames.Message;
 
-    public Func<PresenceEvent, byte[]> EncodePresence { get; } = V03Frames.Presence;
+    public Func<PresenceChange, byte[]> EncodePresence { get; } = V03Frames.Presence;
 
     public byte[] EncodeError(RelayError error) => V03Frames.Error(error);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.RawSocket.Dialects;
 
@@ -62,12 +63,16 @@ public static class V03Frames
         WriteMessageFields(w, e);
     });
 
-    /// <summary>Another agent coming or going, told as the seed does: a MESSAGE from <c>relay_server</c>.</summary>
-    public static byte[] Presence(PresenceEvent presence) => JsonFrame.Write(presence, static (w, p) =>
+    /// <summary>
+    /// Another agent coming or going, told as the seed does: a MESSAGE from <c>relay_server</c>. Its <c>message_id</c>
+    /// ends with the change's number, since the changes of one agent may share a millisecond.
+    /// </summary>
+    public static byte[] Presence(PresenceChange change) => JsonFrame.Write(change, static (w, c) =>
     {
+        var p = c.Presence;
         var online = p.Status == PresenceStatus.Online;
         Header(w, "MESSAGE");
-        w.WriteString("message_id", $"presence-{p.Agent}-{p.Status}-{p.LastSeen.ToUnixTimeMilliseconds()}");
+        w.WriteString("message_id", $"presence-{p.Agent}-{p.Status}-{p.LastSeen.ToUnixTimeMilliseconds()}-{c.Number}");
         w.WriteString("sender", RelaySender);
         w.WriteString("content", online ? $"{p.Agent} joined" : $"{p.Agent} left");
         w.WriteTimestamp("timestamp", p.LastSeen);
