@@ -180,6 +180,31 @@ public sealed class BadInputTests
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
     }
 
+    // Names made only of marks that draw nothing: a list of agents shows them as blanks that differ invisibly.
+    private static readonly string[] InvisibleNames =
+        ["\u3164", "\u115F", "\u1160", "\uFFA0", "\u3164\u3164", "\u115F\u1160", "\u034F", "\uFE0F"];
+
+    [Test]
+    public async Task A_name_made_only_of_hangul_fillers_or_other_invisible_marks_is_refused_at_every_door(
+        [ValueSource(nameof(InvisibleNames))] string name, [Values("v0.3", "mesh", "hub")] string door)
+    {
+        await using var relay = await TestRelay.StartAsync();
+
+        if (door == "hub")
+        {
+            var refusal = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent={Uri.EscapeDataString(name)}");
+            Assert.That(refusal, Does.StartWith("{\"error\":\"INVALID_AGENT_ID: "));
+        }
+        else
+        {
+            await using var client = await RawSocketClient.ConnectAsync(relay);
+            await client.SendAsync(door == "v0.3" ? Hello(name) : Presence(name));
+            Assert.That((await client.NextAsync()).ErrorCode(), Is.EqualTo("INVALID_AGENT_ID"));
+            Assert.That(await client.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        }
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline(name), Is.False);
+    }
+
     [TestCase("relay_server")]
     [TestCase("relay")]
     public async Task The_relays_own_names_cannot_be_claimed(string name)
