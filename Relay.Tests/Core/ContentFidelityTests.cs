@@ -27,6 +27,29 @@ public sealed class ContentFidelityTests
         Assert.That(history.GetProperty("messages")[0].GetProperty("content").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }
 
+    [TestCase("v0.3")]
+    [TestCase("mesh")]
+    public async Task A_null_timestamp_counts_as_none_at_every_door(string door)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var reader = await relay.ConnectAsync("reader");
+        await using var v03 = await V03Async(relay, "v03-reader");
+        await using var mesh = await MeshAsync(relay, "mesh-reader");
+        await using var sender = door == "v0.3" ? await V03Async(relay, "sender") : await MeshAsync(relay, "sender");
+
+        await sender.SendAsync(door == "v0.3"
+            ? """{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"untimed","content":1,"timestamp":null}"""
+            : """{"type":"broadcast","id":"untimed","data":1,"timestamp":null}""");
+
+        var atV03 = await v03.NextV03MessageAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await Wait.NextAsync(reader.Messages)).SentAt, Is.Null);
+            Assert.That((await mesh.NextMeshTrafficAsync()).TryGetProperty("timestamp", out _), Is.False);
+            Assert.That(atV03.Str("timestamp"), Is.EqualTo(atV03.Str("received_at")), "the relay's receive time, as for none given");
+        });
+    }
+
     [Test]
     public async Task The_hub_refuses_content_that_is_not_utf8_and_the_receivers_get_the_next_message()
     {

@@ -211,6 +211,22 @@ public sealed class V03DialectTests
     }
 
     [Test]
+    public async Task An_integer_message_id_is_its_decimal_text_and_one_with_a_fraction_or_exponent_is_refused()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+        var answers = new List<JsonElement>();
+        foreach (var id in new[] { "0", "-0", "100", "\"100\"", "1.0", "1e2", "9223372036854775808" })
+        {
+            await alice.SendAsync($$"""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":{{id}},"content":"x"}""");
+            answers.Add(await alice.NextWhereAsync(f => f.Str("message_type") is "ACK" or "ERROR", "the answer"));
+        }
+
+        Assert.That(answers.Select(a => a.Str("message_type") == "ACK" ? $"{a.Str("message_id")} {a.GetProperty("duplicate")}" : a.ErrorCode()),
+            Is.EqualTo(new[] { "0 False", "0 True", "100 False", "100 True", "INVALID_MESSAGE", "INVALID_MESSAGE", "INVALID_MESSAGE" }));
+    }
+
+    [Test]
     public async Task Presence_notices_within_one_millisecond_still_have_message_ids_of_their_own()
     {
         // The relay's clock stands still: every change below happens in the same millisecond.
