@@ -1,8 +1,4 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using SignalRelay.Server.Storage;
 using SignalRelay.Tests.Raw;
 using static SignalRelay.Tests.Raw.RawAgents;
 
@@ -16,7 +12,7 @@ public sealed class SchemaUpgradeTests
     {
         using var directory = new TempDirectory();
         var path = directory.File("relay.db");
-        await StoreAsEarlierReleaseAsync(path, "20261121000000_Initial", async db =>
+        await EarlierRelease.StoreAsync(path, "20261121000000_Initial", async db =>
         {
             // What the earlier release stored: one message, and an agent whose cursor is past it.
             await db.ExecuteSqlRawAsync(
@@ -39,7 +35,7 @@ public sealed class SchemaUpgradeTests
         using var directory = new TempDirectory();
         var path = directory.File("relay.db");
         // Stamped now, so retention keeps it.
-        await StoreAsEarlierReleaseAsync(path, "20261122000000_BroadcastsFloor", db => db.ExecuteSqlInterpolatedAsync(
+        await EarlierRelease.StoreAsync(path, "20261122000000_BroadcastsFloor", db => db.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms) VALUES ('m1', 'broadcast', 'alice', '\"old\"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()})"));
 
         await using var relay = await TestRelay.StartAsync(databasePath: path);
@@ -56,17 +52,5 @@ public sealed class SchemaUpgradeTests
             Assert.That(resent.Long("seq"), Is.EqualTo(1L));
             Assert.That(other.GetProperty("duplicate").GetBoolean(), Is.False, "ids are unique per sender, not across senders");
         });
-    }
-
-    /// <summary>A database at <paramref name="path"/> with the schema of <paramref name="migration"/> and what <paramref name="store"/> writes.</summary>
-    private static async Task StoreAsEarlierReleaseAsync(string path, string migration, Func<DatabaseFacade, Task> store)
-    {
-        var options = new DbContextOptionsBuilder<RelayDbContext>().UseSqlite($"Data Source={path}").Options;
-        await using (var db = new RelayDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync(migration);
-            await store(db.Database);
-        }
-        SqliteConnection.ClearAllPools();
     }
 }

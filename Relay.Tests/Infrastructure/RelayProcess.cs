@@ -87,6 +87,22 @@ public sealed partial class RelayProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts the relay on a free loopback port with the given database file without waiting for it to listen, so a
+    /// test can signal it during its start-up; <see cref="ListeningAsync"/> waits for the rest.
+    /// </summary>
+    public static RelayProcess LaunchOnLoopback(string databasePath)
+    {
+        var start = ServerProcess.RelayStartInfo();
+        start.Environment["DB_PATH"] = databasePath;
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        return new RelayProcess(ServerProcess.Launch(start));
+    }
+
+    /// <summary>Waits until a relay from <see cref="LaunchOnLoopback"/> listens.</summary>
+    public Task ListeningAsync() => _server.ListeningAsync();
+
+    /// <summary>
     /// What a start that must fail printed, up to its exit (<see cref="InvalidOperationException"/> from the start). A relay that
     /// starts after all is stopped before the test fails, so it does not outlive the test.
     /// </summary>

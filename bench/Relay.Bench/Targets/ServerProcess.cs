@@ -78,6 +78,25 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="start"/> and waits until the server logs where it listens.</summary>
     public static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
     {
+        var server = Launch(start);
+        try
+        {
+            await server.ListeningAsync();
+        }
+        catch (TimeoutException)
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> without waiting for it to listen: for a test that stops the server during its
+    /// start-up. <see cref="ListeningAsync"/> waits for the rest.
+    /// </summary>
+    public static ServerProcess Launch(ProcessStartInfo start)
+    {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
@@ -91,16 +110,20 @@ public sealed partial class ServerProcess : IAsyncDisposable
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
         _ = server.FailIfItExitsAsync();
+        return server;
+    }
+
+    /// <summary>Waits until the server logs where it listens, for at most 30 s.</summary>
+    public async Task ListeningAsync()
+    {
         try
         {
-            await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await _listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch (TimeoutException)
         {
-            await server.DisposeAsync();
-            throw new TimeoutException($"The server did not start listening:\n{server.Output}");
+            throw new TimeoutException($"The server did not start listening:\n{Output}");
         }
-        return server;
     }
 
     // WaitForExitAsync returns only once the redirected output has been read to its end, so the error carries
