@@ -45,6 +45,10 @@ public sealed class SqliteMessageStore(
         await _writer.OpenAsync(ct);
         await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
         await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
+        // EF Core's migration lock is a row it inserts before migrating and deletes after: a relay killed in between (a
+        // platform giving up on a long upgrade) leaves the row, and every later start waits for it for ever. The lock
+        // file taken above is the real guard (the system lets it go when a process dies), so a row here is stale.
+        await ExecuteAsync(_writer, "DROP TABLE IF EXISTS \"__EFMigrationsLock\";", ct);
 
         await using (var db = await contexts.CreateDbContextAsync(ct))
         {
