@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
+using SignalRelay.Client;
 using SignalRelay.Server.Core;
 using SignalRelay.Tests.Raw;
 using static SignalRelay.Tests.Raw.RawAgents;
@@ -129,6 +130,74 @@ public sealed class RetentionTests
         var notice = await back.NextOfAsync("message_type", "ERROR");
         Assert.That(notice.ErrorCode(), Is.EqualTo(ErrorCodes.ResumeTooOld));
         Assert.That(notice.Long("oldest_seq"), Is.EqualTo(last + 1));
+    }
+
+    [Test]
+    public async Task An_agent_that_had_every_message_retention_removed_is_not_told_RESUME_TOO_OLD_for_a_resend_after_them()
+    {
+        var clock = new SettableClock(T0);
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" }, clock: clock);
+        var alice = await relay.ConnectAsync("alice");
+        await ReadAndLeaveAsync(relay, alice, "bob");
+        // Acknowledged again, as the first time: its sender never learnt that the first ACK came.
+        Assert.That((await alice.BroadcastAsync(Json.Of("read"), "m1")).Duplicate, Is.True);
+        clock.Now = T0.AddHours(2);
+        var kept = await alice.BroadcastAsync(Json.Of("kept"), "m2");
+        await relay.Services.GetRequiredService<IMessageStore>().PruneAsync(T0.AddHours(1), keepNewest: 100, CancellationToken.None);
+
+        var (first, errors) = await ComeBackAsync(relay, "bob");
+
+        Assert.That(first.Seq, Is.EqualTo(kept.Seq));
+        Assert.That(errors.Select(e => e.Code), Has.No.Member(ErrorCodes.ResumeTooOld), "retention removed nothing bob had not read");
+    }
+
+    [Test]
+    public async Task After_a_restart_an_agent_that_had_every_message_is_not_told_RESUME_TOO_OLD_when_the_last_send_was_a_resend_and_the_store_is_empty()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        var settings = new Dictionary<string, string?> { ["Relay:Retention:SweepSeconds"] = "86400" };
+        await using (var relay = await TestRelay.StartAsync(settings, db, new SettableClock(T0)))
+        {
+            var alice = await relay.ConnectAsync("alice");
+            await ReadAndLeaveAsync(relay, alice, "bob");
+            Assert.That((await alice.BroadcastAsync(Json.Of("read"), "m1")).Duplicate, Is.True);
+            await relay.Services.GetRequiredService<IMessageStore>().PruneAsync(T0.AddHours(1), keepNewest: 100, CancellationToken.None);
+        }
+
+        await using var restarted = await TestRelay.StartAsync(settings, db, new SettableClock(T0));
+        var live = restarted.ConnectAsync("alice");
+        var (first, errors) = await ComeBackAsync(restarted, "bob", async () => await (await live).BroadcastAsync(Json.Of("live"), "m2"));
+
+        Assert.That(first.Id, Is.EqualTo("m2"));
+        Assert.That(errors.Select(e => e.Code), Has.No.Member(ErrorCodes.ResumeTooOld), "retention removed nothing bob had not read");
+    }
+
+    /// <summary><paramref name="agent"/> reads <paramref name="sender"/>'s message m1 and leaves, its cursor at m1.</summary>
+    private static async Task ReadAndLeaveAsync(TestRelay relay, RelayClient sender, string agent)
+    {
+        var reader = await relay.ConnectAsync(agent);
+        var sent = await sender.BroadcastAsync(Json.Of("read"), "m1");
+        Assert.That((await Wait.NextAsync(reader.Messages)).Seq, Is.EqualTo(sent.Seq));
+        await reader.DisposeAsync();
+        await ReplayTests.WaitOffline(relay, agent);
+    }
+
+    /// <summary>
+    /// <paramref name="agent"/> connects again with no state of its own (the stored cursor counts): the first message it
+    /// gets, after <paramref name="then"/> if given, and the notices that came with it.
+    /// </summary>
+    private static async Task<(Envelope First, List<RelayError> Errors)> ComeBackAsync(TestRelay relay, string agent, Func<Task>? then = null)
+    {
+        var client = relay.CreateClient(agent);
+        var errors = new List<RelayError>();
+        client.ErrorReceived += errors.Add;
+        await client.ConnectAsync();
+        if (then is not null)
+        {
+            await then();
+        }
+        return (await Wait.NextAsync(client.Messages), errors);
     }
 
     [Test]
