@@ -17,14 +17,38 @@ public sealed class MessageInsert : IDisposable
         "INSERT OR IGNORE INTO messages (message_id, kind, from_agent, to_agent, content, sent_at, received_at_ms) " +
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
+    // One less than the counter is where it stood before the ignored insert moved it; never below the highest seq handed out.
+    private const string GiveBackSql = "UPDATE sqlite_sequence SET seq = max(seq - 1, ?1) WHERE name = 'messages'";
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly sqlite3_stmt _giveBack;
     private byte[] _utf8 = new byte[512];
 
     public MessageInsert(SqliteConnection writer)
     {
         _db = writer.Handle ?? throw new InvalidOperationException("The writer connection is not open.");
         Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
+        Check(raw.sqlite3_prepare_v2(_db, GiveBackSql, out _giveBack));
+    }
+
+    /// <summary>
+    /// An insert ignored as a resend still takes the next seq from SQLite's AUTOINCREMENT counter. This sets the counter
+    /// back, in the open transaction, never below <paramref name="highest"/>, the highest seq handed out: a seq no
+    /// message holds would read, once retention removed the messages before it, as a message removed unread
+    /// (<c>RESUME_TOO_OLD</c>).
+    /// </summary>
+    public void GiveBackSeq(long highest)
+    {
+        try
+        {
+            Check(raw.sqlite3_bind_int64(_giveBack, 1, highest));
+            Check(raw.sqlite3_step(_giveBack));
+        }
+        finally
+        {
+            raw.sqlite3_reset(_giveBack);
+        }
     }
 
     /// <summary>
@@ -78,5 +102,9 @@ public sealed class MessageInsert : IDisposable
         }
     }
 
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        _statement.Dispose();
+        _giveBack.Dispose();
+    }
 }

@@ -36,6 +36,8 @@ public sealed class SqliteMessageStore(
     private SqliteCommand? _findExisting;
     // Receive times never decrease along seq, even when the clock steps back, so a time maps to a seq by bisection.
     private long _lastReceivedAtMs;
+    // The highest seq a committed message holds: an insert ignored as a resend gives back the seq it took, down to this.
+    private long _highestSeq;
 
     public async Task InitializeAsync(CancellationToken ct)
     {
@@ -66,7 +68,11 @@ public sealed class SqliteMessageStore(
         await using var newest = _writer.CreateCommand();
         newest.CommandText = "SELECT received_at_ms FROM messages ORDER BY seq DESC LIMIT 1";
         _lastReceivedAtMs = await newest.ExecuteScalarAsync(ct) is long ms ? ms : 0;
+        newest.CommandText = HighestSeqSql;
+        _highestSeq = await newest.ExecuteScalarAsync(ct) is long seq ? seq : 0;
     }
+
+    private const string HighestSeqSql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)";
 
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Envelope> batch, CancellationToken ct)
     {
@@ -79,6 +85,7 @@ public sealed class SqliteMessageStore(
         {
             volumeFloor.ThrowIfNoRoom(_writer, batch);
             var results = new AppendResult[batch.Count];
+            var highest = _highestSeq;
             await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
             _findExisting.Transaction = tx;
             for (var i = 0; i < batch.Count; i++)
@@ -89,14 +96,17 @@ public sealed class SqliteMessageStore(
                 if (seq is long assigned)
                 {
                     _lastReceivedAtMs = receivedAtMs;
+                    highest = assigned;
                     results[i] = new AppendResult(assigned, false, DateTimeOffset.FromUnixTimeMilliseconds(receivedAtMs));
                 }
                 else
                 {
+                    _insert.GiveBackSeq(highest);
                     results[i] = await FindExistingAsync(e, ct);
                 }
             }
             await tx.CommitAsync(ct);
+            _highestSeq = highest;
             // A file deleted under the relay (a lost volume, a clean-up gone wrong) still takes commits through the
             // open handle, into a file no restart will find: those must not be acknowledged. One stat per batch.
             if (!File.Exists(paths.DatabasePath))
@@ -193,9 +203,7 @@ public sealed class SqliteMessageStore(
     {
         var oldest = await OldestAsync(db, ct);
         // sqlite_sequence remembers the highest seq ever handed out, even when retention emptied the table.
-        var newest = await db.Database
-            .SqlQueryRaw<long>("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS \"Value\"")
-            .SingleAsync(ct);
+        var newest = await db.Database.SqlQueryRaw<long>(HighestSeqSql + " AS \"Value\"").SingleAsync(ct);
         return (oldest, newest);
     }
 
@@ -276,8 +284,8 @@ public sealed class SqliteMessageStore(
         {
             return 0;
         }
-        // As many of the oldest as the excess takes at the store's average size per message (seqs run without gaps
-        // but for resends), so a store of large messages loses no more than it must.
+        // As many of the oldest as the excess takes at the store's average size per message (seqs run without gaps), so
+        // a store of large messages loses no more than it must.
         var held = await db.Messages.MaxAsync(m => m.Seq, ct) - oldest + 1;
         var excess = (double)(used - maxBytes) / used * held;
         return await DeleteBeforeAsync(db, oldest, oldest + Math.Max(1, (long)Math.Ceiling(excess)), ct);
