@@ -122,6 +122,8 @@ public sealed class CrashRestartTests
             Assert.That(twice, Is.Empty, $"seed {seed}: one message under two seqs");
             Assert.That(outOfOrder, Is.Empty, $"seed {seed}: per-sender order");
             Assert.That(storedOutOfOrder, Is.Empty, $"seed {seed}: senders whose messages are stored out of the order sent");
+            Assert.That(stored.Select(m => m.Seq), Is.EqualTo(Enumerable.Range(1, stored.Count).Select(i => (long)i)),
+                $"seed {seed}: seqs run without a gap, kills and resends notwithstanding");
             Assert.That(_ledger.Notices, Is.Empty, $"seed {seed}: nothing was removed, so no agent may be told so");
         });
     }
