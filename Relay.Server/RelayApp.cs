@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
@@ -122,6 +123,8 @@ public static class RelayApp
                 o.AddFilter<RelayHubFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+        services.Remove(services.Single(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol)));
+        services.AddSingleton<IHubProtocol>(sp => new UnknownMessagesAsPings(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
         services.AddOptions<HubOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
             o.MaximumReceiveMessageSize = relay.Value.Limits.MaxFrameBytes);
     }
