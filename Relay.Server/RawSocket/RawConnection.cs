@@ -260,15 +260,12 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
         AgentIdentity refreshed;
         try
         {
+            // Judged against the session's agent: a token for another agent is refused with SENDER_MISMATCH.
             refreshed = await door.Identity.AuthenticateRawAsync(http, session.AgentId, token, ct);
         }
         catch (RelayException ex)
         {
             return ex.Error with { Recoverable = false };
-        }
-        if (refreshed.AgentId != session.AgentId)
-        {
-            throw new RelayException(RawErrors.SenderMismatch with { Message = "The token is for another agent; the session keeps its current one." });
         }
         expiry.Set(refreshed.ExpiresAt);
         return null;

@@ -169,7 +169,7 @@ public sealed class RawAuthTests
     }
 
     [Test]
-    public async Task An_auth_frame_with_another_agents_token_is_refused_and_cannot_switch_identity()
+    public async Task An_auth_frame_with_another_agents_token_is_refused_and_ends_the_session()
     {
         await using var secured = await SecuredRelay.StartAsync();
         await using var alice = await RawAgents.V03Async(secured.Relay, "alice", $$""","token":"{{secured.Issuer.Token("alice")}}" """);
@@ -178,6 +178,7 @@ public sealed class RawAuthTests
 
         Assert.That((await alice.NextWhereAsync(f => f.ErrorCode() is not null, "the refusal")).ErrorCode(), Is.EqualTo(ErrorCodes.SenderMismatch));
         Assert.That(secured.Relay.Services.GetRequiredService<SessionRegistry>().IsOnline("mallory"), Is.False);
+        Assert.That(await alice.ClosedWithinAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
     }
 
     private static IEnumerable<string> FirstFrames(string how, string agent, string token) => how switch
