@@ -1,3 +1,5 @@
+using SignalRelay.Client;
+
 namespace SignalRelay.Tests.Core;
 
 public sealed class ReplayTests
@@ -142,6 +144,32 @@ public sealed class ReplayTests
             Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(newest));
             Assert.That((await Wait.NextAsync(bob.Messages)).Seq, Is.EqualTo(live.Seq), "nothing else was replayed");
         });
+    }
+
+    [Test]
+    public async Task A_client_whose_last_message_waited_for_it_reconnects_without_the_broadcasts_from_before_it_first_came()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        var alice = await relay.ConnectAsync("alice");
+        var waited = await alice.DirectAsync("late", Json.Of("waited for you"), "waited");
+        await alice.BroadcastAsync(Json.Of("before you came"), "before");
+        await using var late = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = proxy.BaseUri,
+            AgentId = "late",
+            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
+        });
+        await late.ConnectAsync();
+        Assert.That((await Wait.NextAsync(late.Messages)).Seq, Is.EqualTo(waited.Seq));
+        var reconnected = Wait.ForEventAsync<bool>(h => late.Reconnected += () => h(true), _ => true, "late reconnects");
+
+        // The client comes back after the last seq it saw, the direct that waited for it.
+        proxy.CutClients();
+        await reconnected;
+        var live = await alice.BroadcastAsync(Json.Of("now"), "now");
+
+        Assert.That((await Wait.NextAsync(late.Messages)).Seq, Is.EqualTo(live.Seq), "nothing from before it first came");
     }
 
     private static long OldestSeq(TestRelay relay) => relay.QueryNumber("SELECT COALESCE(MIN(seq), 0) FROM messages");

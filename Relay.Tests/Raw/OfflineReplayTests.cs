@@ -110,5 +110,30 @@ public sealed class OfflineReplayTests
         Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("later"));
     }
 
+    [TestCase("v0.3")]
+    [TestCase("mesh")]
+    public async Task An_agent_resuming_after_a_direct_that_waited_for_it_is_not_sent_the_broadcasts_from_before_it_first_came(string dialect)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var sender = await relay.ConnectAsync("sender");
+        var waited = await sender.DirectAsync("late", Json.Of("waited for you"), "waited");
+        await sender.BroadcastAsync(Json.Of("before you came"), "before");
+        await using (var first = dialect == "v0.3" ? await V03Async(relay, "late") : await MeshAsync(relay, "late"))
+        {
+            var got = dialect == "v0.3" ? await first.NextV03MessageAsync() : await first.NextMeshTrafficAsync();
+            Assert.That(got.Long("seq"), Is.EqualTo(waited.Seq));
+            await first.CloseAsync();
+        }
+        await UntilOnlineAsync(relay, "late", online: false);
+        await sender.BroadcastAsync(Json.Of("while you were away"), "away");
+
+        // The last seq it processed is the direct, from before it first came: resuming after it, as docs/protocol.md
+        // tells an agent to, asks for what came after it, not for the broadcasts it was never owed.
+        var resume = $""","resume_from_seq":{waited.Seq}""";
+        await using var again = dialect == "v0.3" ? await V03Async(relay, "late", resume) : await MeshAsync(relay, "late", resume);
+        var next = dialect == "v0.3" ? await again.NextV03MessageAsync() : await again.NextMeshTrafficAsync();
+        Assert.That(next.Str(dialect == "v0.3" ? "message_id" : "id"), Is.EqualTo("away"));
+    }
+
     private static long CountStored(TestRelay relay) => relay.QueryNumber("SELECT count(*) FROM messages");
 }
