@@ -107,7 +107,9 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
             var range = owed;
             if (resumeFrom is { } resume)
             {
-                range = new BacklogRange(session.AgentId, resume, resume, _lastDispatchedSeq);
+                // A resume point below where the agent's broadcasts start (the last seq it had may be a direct that
+                // waited for it) asks again for its directs, not for the bus from before it came.
+                range = new BacklogRange(session.AgentId, resume, Math.Max(resume, state.BroadcastsFloor), _lastDispatchedSeq);
             }
             else if (fromLastStart && state.LastStart is { } lastStart)
             {
