@@ -52,7 +52,18 @@ public sealed class CuttableProxy : IAsyncDisposable
                 return;
             }
             var relay = new TcpClient();
-            await relay.ConnectAsync(_target.Host, _target.Port);
+            try
+            {
+                await relay.ConnectAsync(_target.Host, _target.Port);
+            }
+            catch (SocketException)
+            {
+                // The relay is down (restarting): the client sees its connection fail, as it would without the proxy.
+                relay.Dispose();
+                client.Client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                continue;
+            }
             lock (_clients)
             {
                 _clients.Add(client);
