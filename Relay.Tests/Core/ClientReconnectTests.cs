@@ -6,7 +6,7 @@ using SignalRelay.Tests.Deploy;
 
 namespace SignalRelay.Tests.Core;
 
-/// <summary>The .NET client when the relay goes away: it gives up on a server that never answers, comes back with its metadata, and ends cleanly.</summary>
+/// <summary>The .NET client when the relay goes away: it gives up on a server or token provider that never answers, comes back with its metadata, and ends cleanly.</summary>
 public sealed class ClientReconnectTests
 {
     [Test]
@@ -26,6 +26,58 @@ public sealed class ClientReconnectTests
         using var held = await silent.AcceptTcpClientAsync();
 
         Assert.ThrowsAsync<TimeoutException>(() => connecting.WaitAsync(Wait.Default));
+    }
+
+    [Test]
+    public async Task A_connect_whose_token_provider_never_answers_times_out_and_the_client_can_be_disposed()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var never = new TaskCompletionSource<string?>();
+        var client = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = relay.BaseUri,
+            AgentId = "patient",
+            AccessTokenProvider = () => never.Task,
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+        });
+
+        var timedOut = Assert.ThrowsAsync<TimeoutException>(() => client.ConnectAsync().WaitAsync(Wait.Default));
+        Assert.That(timedOut?.Message, Does.Contain("token provider"), "the connect's own timeout, naming what it waited for");
+        Assert.That(async () => await client.DisposeAsync().AsTask().WaitAsync(Wait.Default), Throws.Nothing);
+    }
+
+    [Test]
+    public async Task Disposing_a_client_whose_reconnect_waits_on_its_token_provider_ends_at_once()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        var identityProviderDown = false;
+        // Asynchronously: the test must not go on inside the provider's call, before it has returned.
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = proxy.BaseUri,
+            AgentId = "leaver",
+            AccessTokenProvider = () =>
+            {
+                if (!identityProviderDown)
+                {
+                    return Task.FromResult<string?>(null);
+                }
+                asked.TrySetResult();
+                return new TaskCompletionSource<string?>().Task;
+            },
+            ReconnectDelays = [TimeSpan.Zero],
+        });
+        await client.ConnectAsync();
+        var closed = Wait.ForEventAsync<Exception?>(h => client.Closed += h, _ => true, "the client to close");
+
+        identityProviderDown = true;
+        proxy.CutClients();
+        await asked.Task.WaitAsync(Wait.Default);
+
+        Assert.That(async () => await client.DisposeAsync().AsTask().WaitAsync(Wait.Default), Throws.Nothing);
+        Assert.That(await closed, Is.Null, "closed on purpose");
     }
 
     [Test]
