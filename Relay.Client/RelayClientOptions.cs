@@ -11,7 +11,9 @@ public sealed class RelayClientOptions
     /// <summary>The agent this client speaks for. With auth on it must match the token's agent claim.</summary>
     public required string AgentId { get; init; }
 
-    /// <summary>Called on every connect and reconnect; its token is sent as a bearer token.</summary>
+    /// <summary>
+    /// Called on every connect and reconnect; its token is sent as a bearer token. Waited for within <see cref="ConnectTimeout"/>.
+    /// </summary>
     public Func<Task<string?>>? AccessTokenProvider { get; init; }
 
     /// <summary>Announced to everyone after every (re)connect.</summary>
@@ -25,8 +27,9 @@ public sealed class RelayClientOptions
         [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
     /// <summary>
-    /// How long one connect or reconnect attempt may take to open its WebSocket. A server or proxy that accepts the TCP
-    /// connection and never answers would otherwise hold the attempt, and every reconnect after it, for good.
+    /// How long one connect or reconnect attempt may take to get its token and open its WebSocket. A server or proxy that
+    /// accepts the TCP connection and never answers, or a token provider that never returns, would otherwise hold the
+    /// attempt, every reconnect after it and the client's dispose, for good.
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -19,19 +19,25 @@ internal sealed class WebSocketConnectionFactory(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(connectTimeout);
         var target = address();
+        var askingForToken = accessTokenProvider is not null;
         try
         {
-            if (accessTokenProvider is not null && await accessTokenProvider() is { Length: > 0 } token)
+            // The provider takes no token, so a hung one (an identity provider that never answers) is left behind
+            // rather than awaited: else it would hold the attempt, and the client's dispose behind it, for good.
+            if (accessTokenProvider is not null && await accessTokenProvider().WaitAsync(timeout.Token) is { Length: > 0 } token)
             {
                 socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
             }
+            askingForToken = false;
             await socket.ConnectAsync(target, timeout.Token);
             return new WebSocketConnection(socket);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new TimeoutException($"The relay at {target.GetLeftPart(UriPartial.Path)} did not open a WebSocket within {connectTimeout}.");
+            throw new TimeoutException(askingForToken
+                ? $"The access token provider did not answer within {connectTimeout}."
+                : $"The relay at {target.GetLeftPart(UriPartial.Path)} did not open a WebSocket within {connectTimeout}.");
         }
         catch
         {
