@@ -81,6 +81,25 @@ public sealed class ClientReconnectTests
     }
 
     [Test]
+    public async Task Disposing_a_client_whose_sends_wait_on_a_network_gone_silent_ends_within_its_close_timeout()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        var alice = new RelayClient(new RelayClientOptions { ServerUrl = proxy.BaseUri, AgentId = "alice" });
+        await alice.ConnectAsync();
+        await alice.HeartbeatAsync();
+
+        // Far more than the socket buffers hold: the client's writes stall with nothing to tell it the network is gone.
+        proxy.Freeze();
+        var large = Json.Of(new string('x', 60_000));
+        var sends = Enumerable.Range(0, 400).Select(i => alice.BroadcastAsync(large, $"m{i}")).ToArray();
+
+        Assert.That(async () => await alice.DisposeAsync().AsTask().WaitAsync(Wait.Default), Throws.Nothing);
+        Assert.That(async () => await Task.WhenAll(sends).WaitAsync(Wait.Default), Throws.Exception.Not.TypeOf<TimeoutException>(),
+            "every send that was waiting has failed");
+    }
+
+    [Test]
     public async Task Disposing_a_client_while_it_reconnects_ends_its_messages_cleanly()
     {
         using var data = new TempDirectory();

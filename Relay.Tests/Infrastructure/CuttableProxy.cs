@@ -5,7 +5,8 @@ namespace SignalRelay.Tests.Infrastructure;
 
 /// <summary>
 /// A loopback TCP proxy in front of a relay whose client side can be cut, as a network failure cuts it: the client's
-/// socket is reset at once, while the relay's side stays open until the relay notices by itself.
+/// socket is reset at once, while the relay's side stays open until the relay notices by itself. Or the network can go
+/// silent (<see cref="Freeze"/>): nothing is passed on either way any more, and no socket is closed.
 /// </summary>
 public sealed class CuttableProxy : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ public sealed class CuttableProxy : IAsyncDisposable
     private readonly List<TcpClient> _clients = [];
     private readonly List<TcpClient> _relaySides = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public CuttableProxy(Uri target)
     {
@@ -37,6 +39,12 @@ public sealed class CuttableProxy : IAsyncDisposable
             _clients.Clear();
         }
     }
+
+    /// <summary>
+    /// Stops passing bytes on, either way, and reading them, without closing anything: as a pulled cable or a dropped NAT
+    /// mapping looks to both ends, whose writes then fill the socket buffers and wait.
+    /// </summary>
+    public void Freeze() => _frozen.TrySetResult();
 
     private async Task AcceptAsync()
     {
@@ -74,7 +82,7 @@ public sealed class CuttableProxy : IAsyncDisposable
         }
     }
 
-    private static async Task CopyAsync(TcpClient from, TcpClient to)
+    private async Task CopyAsync(TcpClient from, TcpClient to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -82,10 +90,14 @@ public sealed class CuttableProxy : IAsyncDisposable
             int read;
             while ((read = await from.GetStream().ReadAsync(buffer)) > 0)
             {
+                if (_frozen.Task.IsCompleted)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
                 await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
             }
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
             // Cut: what the relay still writes to a cut client goes nowhere, as on a dead network.
         }
