@@ -23,6 +23,7 @@ public sealed class RelayClient : IAsyncDisposable
 
     private readonly RelayClientOptions _options;
     private readonly HubConnection _connection;
+    private readonly WebSocketConnectionFactory _connections;
     private readonly Channel<Envelope> _messages = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposing = new();
@@ -41,8 +42,9 @@ public sealed class RelayClient : IAsyncDisposable
         protocolOptions.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default);
         var protocol = new JsonHubProtocol(Options.Create(protocolOptions));
         var hubAddress = HubAddress(options.ServerUrl);
+        _connections = new WebSocketConnectionFactory(() => WithQuery(hubAddress), options.AccessTokenProvider, options.ConnectTimeout);
         _connection = new HubConnection(
-            new WebSocketConnectionFactory(() => WithQuery(hubAddress), options.AccessTokenProvider, options.ConnectTimeout),
+            _connections,
             protocol,
             new UriEndPoint(hubAddress),
             new ServiceCollection().BuildServiceProvider(),
@@ -279,6 +281,8 @@ public sealed class RelayClient : IAsyncDisposable
         }
         // Not disposed: a Closed handler still running may read its token.
         await _disposing.CancelAsync();
+        // A send waiting on a network gone silent holds the hub connection's lock, which its dispose waits for.
+        _connections.Latest?.BeginClosing();
         await _connection.DisposeAsync();
         _messages.Writer.TryComplete();
     }

@@ -14,11 +14,20 @@ internal sealed class WebSocketConnection : ConnectionContext
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one write may wait for the server to take it, as long as SignalR waits to hear from a server (its
+    /// <c>ServerTimeout</c>) before it counts it gone. A network gone silent leaves a write waiting for the socket buffers to
+    /// drain, and a write waiting holds the hub connection's lock: neither a stop nor a dispose nor a reconnect gets past it.
+    /// </summary>
+    private static readonly TimeSpan SendStallTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ClientWebSocket _socket;
     private readonly Pipe _incoming = new();
     private readonly Pipe _outgoing = new();
     private readonly Task _receiving;
     private readonly Task _sending;
+    private readonly CancellationTokenSource _giveUpSending = new();
+    private volatile bool _closing;
 
     public WebSocketConnection(ClientWebSocket socket)
     {
@@ -78,7 +87,13 @@ internal sealed class WebSocketConnection : ConnectionContext
                 while (buffer.TryGet(ref position, out var segment))
                 {
                     var last = position.GetObject() is null;
-                    await _socket.SendAsync(segment, WebSocketMessageType.Text, last, CancellationToken.None);
+                    // A cancelled send aborts the socket, which ends both pumps.
+                    _giveUpSending.CancelAfter(_closing ? CloseTimeout : SendStallTimeout);
+                    await _socket.SendAsync(segment, WebSocketMessageType.Text, last, _giveUpSending.Token);
+                    if (!_closing)
+                    {
+                        _giveUpSending.CancelAfter(Timeout.InfiniteTimeSpan);
+                    }
                 }
                 _outgoing.Reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
@@ -88,7 +103,8 @@ internal sealed class WebSocketConnection : ConnectionContext
             }
             if (_socket.State == WebSocketState.Open)
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client closed", CancellationToken.None);
+                _giveUpSending.CancelAfter(CloseTimeout);
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client closed", _giveUpSending.Token);
             }
         }
         catch (Exception)
@@ -103,8 +119,22 @@ internal sealed class WebSocketConnection : ConnectionContext
 
     public override void Abort(ConnectionAbortedException abortReason) => _socket.Abort();
 
+    /// <summary>From now on a write the server does not take within the close timeout gives up, and so does the close.</summary>
+    public void BeginClosing()
+    {
+        _closing = true;
+        try
+        {
+            _giveUpSending.CancelAfter(CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
+        BeginClosing();
         await _outgoing.Writer.CompleteAsync();
         await _sending;
         // Wait for the server's half of the close handshake, but not forever.
@@ -115,6 +145,7 @@ internal sealed class WebSocketConnection : ConnectionContext
         }
         await _incoming.Reader.CompleteAsync();
         _socket.Dispose();
+        _giveUpSending.Dispose();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -13,6 +13,9 @@ internal sealed class WebSocketConnectionFactory(
     Func<Task<string?>>? accessTokenProvider,
     TimeSpan connectTimeout) : IConnectionFactory
 {
+    /// <summary>The connection made last: the live one, if any is.</summary>
+    public WebSocketConnection? Latest { get; private set; }
+
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var socket = new ClientWebSocket();
@@ -30,7 +33,9 @@ internal sealed class WebSocketConnectionFactory(
             }
             askingForToken = false;
             await socket.ConnectAsync(target, timeout.Token);
-            return new WebSocketConnection(socket);
+            var connection = new WebSocketConnection(socket);
+            Latest = connection;
+            return connection;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
