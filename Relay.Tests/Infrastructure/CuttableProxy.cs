@@ -11,7 +11,7 @@ namespace SignalRelay.Tests.Infrastructure;
 public sealed class CuttableProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Uri _target;
+    private volatile Uri _target;
     private readonly List<TcpClient> _clients = [];
     private readonly List<TcpClient> _relaySides = [];
     private readonly CancellationTokenSource _stop = new();
@@ -25,6 +25,9 @@ public sealed class CuttableProxy : IAsyncDisposable
     }
 
     public Uri BaseUri => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+    /// <summary>Sends connections made from now on to <paramref name="target"/> (a relay restarted on a port of its own).</summary>
+    public void RetargetTo(Uri target) => _target = target;
 
     /// <summary>Resets every client connection made so far.</summary>
     public void CutClients()
@@ -62,7 +65,8 @@ public sealed class CuttableProxy : IAsyncDisposable
             var relay = new TcpClient();
             try
             {
-                await relay.ConnectAsync(_target.Host, _target.Port);
+                var target = _target;
+                await relay.ConnectAsync(target.Host, target.Port);
             }
             catch (SocketException)
             {

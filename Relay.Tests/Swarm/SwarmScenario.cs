@@ -73,13 +73,16 @@ public sealed class SwarmScenario : IAsyncDisposable
                 _doorOf[name] = door;
             }
         }
-        foreach (var name in Agents.Concat(Ghosts))
+        // Every connection goes through a proxy, the blaster's too, so that after the restart (on a port of its own)
+        // the clients that reconnect by themselves find the new relay.
+        foreach (var name in Agents.Concat(Ghosts).Append(Blaster))
         {
             _proxies[name] = new CuttableProxy(_relay.BaseUri);
         }
         try
         {
-            _blaster = await OpenAsync(Blaster, "hub", _relay.BaseUri, reconnects: true) as HubSwarmLink ?? throw new InvalidOperationException();
+            _blaster = await OpenAsync(Blaster, "hub", _proxies[Blaster].BaseUri, reconnects: true) as HubSwarmLink
+                ?? throw new InvalidOperationException();
             var agents = Task.WhenAll(Agents.Select((name, i) => Task.Run(() => RunAgentAsync(name, new Random(_seed * 1000 + i)))));
             if (await Task.WhenAny(_allArrived.Task, agents) == _allArrived.Task)
             {
@@ -207,9 +210,12 @@ public sealed class SwarmScenario : IAsyncDisposable
 
     private async Task RestartAsync()
     {
-        var port = _relay.BaseUri.Port;
         await _relay.DisposeAsync();
-        _relay = await StartRelayAsync(_databasePath, new Dictionary<string, string?>(_settings) { ["urls"] = $"http://127.0.0.1:{port}" });
+        _relay = await StartRelayAsync(_databasePath, _settings);
+        foreach (var proxy in _proxies.Values)
+        {
+            proxy.RetargetTo(_relay.BaseUri);
+        }
         _restarted.TrySetResult();
     }
 
