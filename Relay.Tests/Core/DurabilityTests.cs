@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using SignalRelay.Client;
+using SignalRelay.Tests.Raw;
 using static SignalRelay.Tests.Raw.RawAgents;
 
 namespace SignalRelay.Tests.Core;
@@ -184,45 +185,42 @@ public sealed class DurabilityTests
     [Test]
     public async Task Kill_9_just_after_an_agent_first_came_and_left_still_owes_it_what_was_broadcast_since()
     {
-        using var dir = new TempDirectory();
-        var db = dir.File("relay.db");
-        // No periodic presence write in the test's time: only the one at newbie's first connection can remember him.
-        var environment = new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "3600" };
-        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, environment))
-        {
-            await using var sender = await V03Async(relay.RawDoorUri, "sender");
-            await (await V03Async(relay.RawDoorUri, "newbie")).DisposeAsync();
-            await sender.NextWhereAsync(f => f.Str("content") == "newbie left", "newbie left");
-            await sender.SendAsync(Message("sender", "while-away", "sent while newbie was away"));
-            await sender.NextOfAsync("message_type", "ACK");
+        var first = await FirstMessageToNewbieAfterKillAsync(async (relay, sender) =>
+            await (await V03Async(relay.RawDoorUri, "newbie")).DisposeAsync());
 
-            relay.Kill();
-            await relay.WaitForExitAsync(TimeSpan.FromSeconds(15));
-        }
-
-        await using var restarted = await RelayProcess.StartOnLoopbackAsync(db, environment);
-        await using var back = await V03Async(restarted.RawDoorUri, "newbie");
-        Assert.That((await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id"), Is.EqualTo("while-away"));
+        Assert.That(first, Is.EqualTo("while-away"));
     }
 
     [Test]
     public async Task Kill_9_just_after_an_agent_first_came_with_a_resume_point_does_not_owe_it_the_broadcasts_from_before_it_came()
     {
-        using var dir = new TempDirectory();
-        var db = dir.File("relay.db");
-        // No periodic presence write in the test's time: only the one at newbie's first connection can remember him.
-        var environment = new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "3600" };
-        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, environment))
+        var first = await FirstMessageToNewbieAfterKillAsync(async (relay, sender) =>
         {
-            await using var sender = await V03Async(relay.RawDoorUri, "sender");
             await sender.SendAsync(Message("sender", "before", "sent before newbie came"));
             var before = (await sender.NextOfAsync("message_type", "ACK")).Long("seq");
             // A .NET client that kept its last seq from elsewhere: its first connection here already names a resume point.
             var options = new RelayClientOptions { ServerUrl = relay.BaseUri, AgentId = "newbie", ResumeFromSeq = before, ReconnectDelays = [] };
-            await using (var newbie = new RelayClient(options))
-            {
-                await newbie.ConnectAsync();
-            }
+            await using var newbie = new RelayClient(options);
+            await newbie.ConnectAsync();
+        });
+
+        Assert.That(first, Is.EqualTo("while-away"));
+    }
+
+    /// <summary>
+    /// newbie comes for the first time and leaves (<paramref name="newbieCameAndLeft"/>), "while-away" is broadcast, and
+    /// the relay is killed before any periodic presence write: the first message newbie then gets from the restarted
+    /// relay, which only the write at its first connection can have made it owe.
+    /// </summary>
+    private static async Task<string?> FirstMessageToNewbieAfterKillAsync(Func<RelayProcess, RawSocketClient, Task> newbieCameAndLeft)
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        var environment = new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "3600" };
+        await using (var relay = await RelayProcess.StartOnLoopbackAsync(db, environment))
+        {
+            await using var sender = await V03Async(relay.RawDoorUri, "sender");
+            await newbieCameAndLeft(relay, sender);
             await sender.NextWhereAsync(f => f.Str("content") == "newbie left", "newbie left");
             await sender.SendAsync(Message("sender", "while-away", "sent while newbie was away"));
             await sender.NextOfAsync("message_type", "ACK");
@@ -233,7 +231,7 @@ public sealed class DurabilityTests
 
         await using var restarted = await RelayProcess.StartOnLoopbackAsync(db, environment);
         await using var back = await V03Async(restarted.RawDoorUri, "newbie");
-        Assert.That((await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id"), Is.EqualTo("while-away"));
+        return (await back.NextOfAsync("message_type", "MESSAGE")).Str("message_id");
     }
 
     /// <summary>
