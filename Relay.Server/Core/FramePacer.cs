@@ -21,7 +21,7 @@ public sealed class FramePacer
 
     internal FramePacer(FramePacing pacing)
     {
-        var options = TokenBucketSettings.PerSecond(pacing.FramesPerSecond, pacing.FrameBurst, autoReplenishment: false);
+        var options = TokenBucketSettings.PerSecond(pacing.FramesPerSecond, pacing.FrameBurst);
         _bucket = new TokenBucketRateLimiter(options);
         _refillEvery = options.ReplenishmentPeriod;
         _pacing = pacing;

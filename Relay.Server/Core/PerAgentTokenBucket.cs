@@ -12,11 +12,11 @@ public sealed class PerAgentTokenBucket : IDisposable
     public PerAgentTokenBucket(int perSecond, int burst)
     {
         _burst = burst;
-        var bucket = TokenBucketSettings.PerSecond(perSecond, burst, autoReplenishment: true);
+        var bucket = TokenBucketSettings.PerSecond(perSecond, burst);
         _refillEvery = bucket.ReplenishmentPeriod;
         // One factory for every partition: the partitioner runs on every message, and building the
         // partition from a shared delegate keeps that call free of allocations.
-        Func<string, RateLimiter> create = _ => new TokenBucketRateLimiter(bucket);
+        Func<string, RateLimiter> create = _ => new RefilledOnTake(bucket);
         _limiter = PartitionedRateLimiter.Create<string, string>(agent => RateLimitPartition.Get(agent, create));
     }
 

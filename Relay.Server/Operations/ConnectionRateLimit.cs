@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Configuration;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.Operations;
 
@@ -24,16 +25,9 @@ public static class ConnectionRateLimit
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
         {
             var limits = relay.Value.Limits;
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = limits.NewConnectionBurstPerAddress,
-                TokensPerPeriod = limits.NewConnectionsPerSecondPerAddress,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            };
+            var bucket = TokenBucketSettings.PerSecond(limits.NewConnectionsPerSecondPerAddress, limits.NewConnectionBurstPerAddress);
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => OpensConnection(http)
-                ? RateLimitPartition.GetTokenBucketLimiter(ClientAddress.Key(http.Connection.RemoteIpAddress), _ => bucket)
+                ? RateLimitPartition.Get(ClientAddress.Key(http.Connection.RemoteIpAddress), _ => new RefilledOnTake(bucket))
                 : RateLimitPartition.GetNoLimiter(Unlimited));
             o.OnRejected = (context, ct) =>
             {
