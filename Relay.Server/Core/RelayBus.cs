@@ -28,7 +28,7 @@ public sealed class RelayBus(
         PendingPublish pending;
         try
         {
-            pending = new PendingPublish(Validate(from, request));
+            pending = new PendingPublish(Validate(from, request, idMadeByRelay: false));
             rateLimits.TakeSend(from);
         }
         catch (Exception ex)
@@ -40,12 +40,13 @@ public sealed class RelayBus(
 
     /// <summary>
     /// As <see cref="PublishAsync"/>, but a sender past its budget waits for it instead of being refused: for the parts of
-    /// a stream, which are slowed down rather than cut off halfway. The caller goes on from the thread pool, since it goes
-    /// on to read and check the stream's next part.
+    /// a stream, which are slowed down rather than cut off halfway. Their ids are the relay's, so not held to
+    /// <c>MaxMessageIdLength</c>. The caller goes on from the thread pool, since it goes on to read and check the stream's
+    /// next part.
     /// </summary>
     public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct)
     {
-        var pending = new PendingPublish(Validate(from, request));
+        var pending = new PendingPublish(Validate(from, request, idMadeByRelay: true));
         await rateLimits.TakeSendAsync(from, ct);
         return await OffTheCommitLoop.ResultAsync(Submit(pending, ct));
     }
@@ -120,7 +121,12 @@ public sealed class RelayBus(
         registry.Announce(session, metadata);
     }
 
-    private Envelope Validate(string from, SendRequest? request)
+    /// <summary>
+    /// Checks a message and makes its envelope. <c>MaxMessageIdLength</c> bounds the ids clients give: an id the relay
+    /// makes (32 characters, more for a stream's parts) is not held to it, or a limit set below that refused every
+    /// message sent without an id and every hub stream.
+    /// </summary>
+    private Envelope Validate(string from, SendRequest? request, bool idMadeByRelay)
     {
         if (request is null)
         {
@@ -128,8 +134,9 @@ public sealed class RelayBus(
         }
         // Time-ordered, so a generated id lands at the end of the (id, from) unique index: random ones land
         // anywhere in it and double the store's cost per message (docs/performance.md, eighth round).
+        var given = !string.IsNullOrEmpty(request.Id) && !idMadeByRelay;
         var id = string.IsNullOrEmpty(request.Id) ? Guid.CreateVersion7().ToString("N") : request.Id;
-        if (id.Length > _limits.MaxMessageIdLength)
+        if (given && id.Length > _limits.MaxMessageIdLength)
         {
             throw new RelayException(ErrorCodes.InvalidMessage, $"Message id is longer than {_limits.MaxMessageIdLength} characters.");
         }
