@@ -87,6 +87,33 @@ public sealed class ReadLimitsTests
     }
 
     [Test]
+    public async Task A_client_listing_more_agents_than_its_read_burst_gets_every_page_slowed_to_its_budget()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:Limits:MaxReplyBytes"] = "65536",
+            ["Relay:Limits:ReadRowsBurst"] = "10",
+            ["Relay:Limits:ReadRowsPerSecond"] = "5",
+        });
+        // About nine agents of 7 KB metadata to a page of 64 KiB: the second page alone is past what the first left.
+        var about = new string('a', 7000);
+        var known = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var agent = $"agent-{i:D2}";
+            await using var client = await RawSocketClient.ConnectAsync(relay);
+            await client.SendAsync($$$"""{"protocol_version":"0.3","message_type":"HELLO","sender":"{{{agent}}}","capabilities":{"about":"{{{about}}}"}}""");
+            Assert.That((await client.NextAsync("WELCOME")).Str("message_type"), Is.EqualTo("WELCOME"));
+            known.Add(agent);
+        }
+        var lister = await relay.ConnectAsync("lister");
+
+        var listed = await lister.AgentsAsync();
+
+        Assert.That(listed.Select(a => a.Id), Is.EquivalentTo(known.Append("lister")), "a list once begun is read to its end");
+    }
+
+    [Test]
     public async Task Listing_agents_over_http_without_auth_counts_against_the_clients_address_which_no_agent_can_name()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
