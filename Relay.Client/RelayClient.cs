@@ -19,7 +19,7 @@ namespace SignalRelay.Client;
 /// </summary>
 public sealed class RelayClient : IAsyncDisposable
 {
-    private static readonly TimeSpan AnnounceRetryDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RateLimitedRetryDelay = TimeSpan.FromMilliseconds(200);
 
     private readonly RelayClientOptions _options;
     private readonly HubConnection _connection;
@@ -98,18 +98,36 @@ public sealed class RelayClient : IAsyncDisposable
 
     /// <summary>
     /// Every agent the relay knows, by id. The relay lists them in pages of at most <c>Relay:Limits:MaxReplyBytes</c>;
-    /// this asks for one after another until a page is empty.
+    /// this asks for one after another until a page is empty. Each page counts against the agent's read budget: a first
+    /// page past it is refused (<c>RATE_LIMITED</c>), but a later one is asked for again as the budget refills, or a
+    /// relay that knows more agents than the budget's burst could never be listed to the end.
     /// </summary>
     public async Task<IReadOnlyList<AgentInfo>> AgentsAsync(CancellationToken ct = default)
     {
         var agents = new List<AgentInfo>(await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.Agents, ct));
-        while (agents.Count > 0
-            && await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.AgentsAfter, agents[^1].Id, ct) is { Length: > 0 } page)
+        while (agents.Count > 0 && await AgentsAfterAsync(agents[^1].Id, ct) is { Length: > 0 } page)
         {
             agents.AddRange(page);
         }
         return agents;
     }
+
+    private async Task<AgentInfo[]> AgentsAfterAsync(string after, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await _connection.InvokeAsync<AgentInfo[]>(HubProtocol.AgentsAfter, after, ct);
+            }
+            catch (HubException ex) when (IsRateLimited(ex))
+            {
+                await Task.Delay(RateLimitedRetryDelay, ct);
+            }
+        }
+    }
+
+    private static bool IsRateLimited(HubException ex) => ex.Message.Contains($"{ErrorCodes.RateLimited}:", StringComparison.Ordinal);
 
     public Task HeartbeatAsync(CancellationToken ct = default) => _connection.InvokeAsync(HubProtocol.Heartbeat, ct);
 
@@ -229,10 +247,9 @@ public sealed class RelayClient : IAsyncDisposable
                 await AnnounceMetadataAsync(ct);
                 return;
             }
-            catch (HubException ex) when (ex.Message.Contains($"{ErrorCodes.RateLimited}:", StringComparison.Ordinal)
-                && _connection.State == HubConnectionState.Connected)
+            catch (HubException ex) when (IsRateLimited(ex) && _connection.State == HubConnectionState.Connected)
             {
-                await Task.Delay(AnnounceRetryDelay, ct);
+                await Task.Delay(RateLimitedRetryDelay, ct);
             }
         }
     }
