@@ -42,9 +42,10 @@ public sealed class TestRelay : IAsyncDisposable
     /// itself the kernel grows it up to <c>net.ipv4.tcp_wmem</c>, which can be large enough to take a whole replay, so
     /// a test that needs the relay to stay close behind a slow reader must fix it.
     /// </param>
+    /// <param name="services">Adds to the relay's services, e.g. a hub filter that holds what a test needs held.</param>
     public static async Task<TestRelay> StartAsync(
         IDictionary<string, string?>? settings = null, string? databasePath = null, TimeProvider? clock = null,
-        int? sendBufferBytes = null)
+        int? sendBufferBytes = null, Action<IServiceCollection>? services = null)
     {
         var owned = databasePath is null ? new TempDirectory() : null;
         var path = databasePath ?? owned!.File("relay.db");
@@ -70,6 +71,7 @@ public sealed class TestRelay : IAsyncDisposable
                     return socket;
                 });
             }
+            services?.Invoke(builder.Services);
         });
         try
         {
