@@ -30,6 +30,9 @@ public sealed class RelayClient : IAsyncDisposable
     private long _lastSeq;
     private volatile bool _replaced;
     private volatile bool _connectedBefore;
+    // What a connect whose connection closed before the sign-in waits for: a reconnect that signs in (null), or why the
+    // client ended.
+    private TaskCompletionSource<Exception?> _signedInAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RelayClient(RelayClientOptions options)
     {
@@ -73,11 +76,28 @@ public sealed class RelayClient : IAsyncDisposable
     /// <summary>Raised when the client stops for good: disposed, replaced by another connection, or out of retries.</summary>
     public event Action<Exception?>? Closed;
 
+    /// <summary>
+    /// Returns once the relay has signed the agent in. If the relay closes the connection first (a token that lapsed on
+    /// the way, a relay shutting down), the client reconnects as <see cref="RelayClientOptions.ReconnectDelays"/> allow,
+    /// and this throws why it gave up, if it does.
+    /// </summary>
     public async Task ConnectAsync(CancellationToken ct = default)
     {
+        _signedInAgain = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _connection.StartAsync(ct);
         _connectedBefore = true;
-        await AnnounceMetadataAsync(ct);
+        try
+        {
+            await SignInAsync(ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested &&
+            (_connection.State != HubConnectionState.Connected || _signedInAgain.Task.IsCompleted))
+        {
+            if (await _signedInAgain.Task.WaitAsync(ct) is { } ended)
+            {
+                throw ended;
+            }
+        }
     }
 
     public Task<SendAck> SendAsync(SendRequest request, CancellationToken ct = default) =>
@@ -174,12 +194,15 @@ public sealed class RelayClient : IAsyncDisposable
             _logger.LogInformation(error, "Relay connection lost; reconnecting after seq {Seq}", LastSeq);
             if (await TryReconnectAsync(_disposing.Token))
             {
+                _signedInAgain.TrySetResult(null);
                 Reconnected?.Invoke();
                 return;
             }
         }
         // Disposed on purpose, the client ends cleanly, whatever the connection it was waiting to replace died of.
         var reason = _disposing.IsCancellationRequested ? null : error;
+        _signedInAgain.TrySetResult(reason ?? new InvalidOperationException(_replaced
+            ? "Another connection signed in as this agent." : "The client was closed."));
         _messages.Writer.TryComplete(reason);
         Closed?.Invoke(reason);
     }
@@ -214,7 +237,7 @@ public sealed class RelayClient : IAsyncDisposable
             }
             try
             {
-                await AnnounceAgainAsync(ct);
+                await SignInAgainAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -230,21 +253,27 @@ public sealed class RelayClient : IAsyncDisposable
         return false;
     }
 
-    private Task AnnounceMetadataAsync(CancellationToken ct) =>
-        _options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : Task.CompletedTask;
+    /// <summary>
+    /// Announces the metadata, or without any just calls the relay. SignalR's start completes once the relay has
+    /// answered the handshake, before the hub has signed the agent in; the relay serves a call only after that. So
+    /// once this returns the relay holds the connection as the agent's, and a client started after it replaces this
+    /// one rather than being replaced by it.
+    /// </summary>
+    private Task SignInAsync(CancellationToken ct) =>
+        _options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : HeartbeatAsync(ct);
 
     /// <summary>
-    /// Announces the metadata on a new connection, which the relay holds none for until then. An announcement counts
-    /// against the agent's send budget, and an agent that has just been sending may have spent it: then it is tried
-    /// again as the budget refills, until it is taken or the connection is gone (the next one announces anew).
+    /// Signs in on a new connection, which the relay holds no metadata for until then. An announcement counts against
+    /// the agent's send budget, and an agent that has just been sending may have spent it: then it is tried again as
+    /// the budget refills, until it is taken or the connection is gone (the next one announces anew).
     /// </summary>
-    private async Task AnnounceAgainAsync(CancellationToken ct)
+    private async Task SignInAgainAsync(CancellationToken ct)
     {
         while (true)
         {
             try
             {
-                await AnnounceMetadataAsync(ct);
+                await SignInAsync(ct);
                 return;
             }
             catch (HubException ex) when (IsRateLimited(ex) && _connection.State == HubConnectionState.Connected)

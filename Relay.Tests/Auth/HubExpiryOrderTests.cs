@@ -25,7 +25,7 @@ public sealed class HubExpiryOrderTests
             ReconnectDelays = [],
         });
         var ended = Wait.ForEventAsync<Exception?>(h => lapsed.Closed += h, _ => true, "the lapsed connection's end");
-        await lapsed.ConnectAsync();
+        Assert.That(async () => await lapsed.ConnectAsync(), Throws.Exception.With.Message.Contains(ErrorCodes.TokenExpired));
         await ended;
 
         var bob = await relay.ConnectAsync("bob", () => Task.FromResult<string?>(issuer.Token("bob", new TokenSpec { Lifetime = TimeSpan.FromDays(1) })));
@@ -39,5 +39,29 @@ public sealed class HubExpiryOrderTests
         }
         Assert.That(codes, Does.Not.Contain(ErrorCodes.SessionReplaced), "the lapsed connection replaced alice's live session");
         Assert.That(delivered.Id, Is.EqualTo("ping"));
+    }
+
+    [Test]
+    public async Task A_hub_client_whose_first_token_lapsed_on_the_way_connects_with_the_next_and_its_connect_returns_signed_in()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        var clock = new SettableClock(DateTimeOffset.UtcNow.AddHours(2));
+        await using var relay = await TestRelay.StartAsync(issuer.RelaySettings(), clock: clock);
+        var tokens = 0;
+        await using var alice = new SignalRelay.Client.RelayClient(new SignalRelay.Client.RelayClientOptions
+        {
+            ServerUrl = relay.BaseUri,
+            AgentId = "alice",
+            // The first token lapses by the relay's clock between the upgrade and the session; the next one lasts a day.
+            AccessTokenProvider = () => Task.FromResult<string?>(Interlocked.Increment(ref tokens) == 1
+                ? issuer.Token("alice")
+                : issuer.Token("alice", new TokenSpec { Lifetime = TimeSpan.FromDays(1) })),
+            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
+        });
+
+        await alice.ConnectAsync().WaitAsync(Wait.Default);
+
+        Assert.That(tokens, Is.GreaterThan(1));
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("alice"), Is.True);
     }
 }

@@ -87,7 +87,6 @@ public sealed class ClientReconnectTests
         await using var proxy = new CuttableProxy(relay.BaseUri);
         var alice = new RelayClient(new RelayClientOptions { ServerUrl = proxy.BaseUri, AgentId = "alice" });
         await alice.ConnectAsync();
-        await alice.HeartbeatAsync();
 
         // Far more than the socket buffers hold: the client's writes stall with nothing to tell it the network is gone.
         proxy.Freeze();
@@ -192,7 +191,6 @@ public sealed class ClientReconnectTests
             ReconnectDelays = [TimeSpan.FromMilliseconds(500)],
         });
         await alice.ConnectAsync();
-        await alice.HeartbeatAsync();
         var reconnected = Wait.ForEventAsync<bool>(h => alice.Reconnected += () => h(true), _ => true, "alice reconnects");
 
         // The relay's side stays open: it writes these into a connection nobody reads any more.

@@ -153,7 +153,6 @@ public sealed class CrashRestartTests
         hubReceiver.ErrorReceived += e => Notice(HubReceiver, life, e.Code);
         agents.HubReceiver = hubReceiver;
         await hubReceiver.ConnectAsync();
-        await hubReceiver.HeartbeatAsync();
         agents.Drains.Add(DrainHubAsync(hubReceiver, life, agents.Stop.Token));
 
         var v03Receiver = await V03Async(relay.RawDoorUri, V03Receiver);
@@ -167,7 +166,6 @@ public sealed class CrashRestartTests
 
         agents.HubSender = new RelayClient(new RelayClientOptions { ServerUrl = relay.BaseUri, AgentId = HubSender, ReconnectDelays = [] });
         await agents.HubSender.ConnectAsync();
-        await agents.HubSender.HeartbeatAsync();
         agents.V03Sender = await V03Async(relay.RawDoorUri, V03Sender);
         agents.Raw.Add(agents.V03Sender);
         agents.MeshSender = await RawSocketClient.ConnectAsync(relay.RawDoorUri);

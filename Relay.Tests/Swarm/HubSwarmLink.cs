@@ -32,7 +32,6 @@ public sealed class HubSwarmLink : SwarmLinkBase
         var link = new HubSwarmLink(client, agent, connection);
         client.ErrorReceived += e => link.Errors.Enqueue(e.Code);
         await client.ConnectAsync();
-        await client.HeartbeatAsync();
         return link;
     }
 
