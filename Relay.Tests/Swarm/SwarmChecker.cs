@@ -31,9 +31,28 @@ public static class SwarmChecker
         CheckAcks(ledger, store, violations);
         foreach (var agentId in checkedAgents)
         {
+            var before = violations.Count;
             CheckAgent(ledger, ledger.Agent(agentId), store, bySeq, violations);
+            if (violations.Count > before)
+            {
+                violations.Insert(before, Connections(ledger.Agent(agentId)));
+            }
         }
         return violations;
+    }
+
+    /// <summary>An agent's connections in order, for reading its violations: door, resume point, exit, seqs received.</summary>
+    private static string Connections(SwarmAgentRecord agent)
+    {
+        lock (agent)
+        {
+            return $"{agent.Id}'s connections: " + string.Join("; ", agent.Connections.Select(c =>
+            {
+                var got = agent.Receipts.Where(r => r.Connection == c.Index).Select(r => r.Seq).ToList();
+                return $"c{c.Index} {c.Door} resume {c.ResumeFrom?.ToString() ?? "none"} ended {c.Exit}, " +
+                    (got.Count == 0 ? "got nothing" : $"got {got.Count} in {got.Min()}..{got.Max()}");
+            }));
+        }
     }
 
     private static void CheckAcks(SwarmLedger ledger, IReadOnlyList<StoredMessage> store, List<string> violations)
