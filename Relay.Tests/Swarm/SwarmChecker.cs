@@ -115,7 +115,7 @@ public static class SwarmChecker
             {
                 // Connections overlap while one replaces another: the later-opened one is the one sent the seq again.
                 var later = agent.Connections[Math.Max(seen[r.Seq], r.Connection)];
-                if (!RepeatAllowed(later, r.Seq))
+                if (!RepeatAllowed(later, r.Seq, NewestOn(receipts, later.Index - 1)))
                 {
                     violations.Add($"{name} c{later.Index} ({later.Door}, resume {later.ResumeFrom?.ToString() ?? "none"}, " +
                         $"previous ended {later.PreviousExit}): seq {r.Seq} again (first on c{seen[r.Seq]})");
@@ -149,11 +149,16 @@ public static class SwarmChecker
 
     /// <summary>
     /// docs/protocol.md: a connection that named a resume point asked for everything after it; a raw connection without
-    /// one may be sent again what its predecessor had not confirmed, unless the relay closed that one after a last ping
-    /// the client read (GOODBYE, or a graceful shutdown: README, guarantee 6).
+    /// one may be sent again what was not confirmed. A last ping the client read (GOODBYE, or a graceful shutdown: README,
+    /// guarantee 6) confirms what its connection was sent, which is everything up to the newest seq it received; what
+    /// came after that on an earlier connection, unconfirmed, may come again.
     /// </summary>
-    private static bool RepeatAllowed(SwarmConnection connection, long seq) =>
+    private static bool RepeatAllowed(SwarmConnection connection, long seq, long newestOnPrevious) =>
         connection.ResumeFrom is long resume
             ? seq > resume
-            : connection.Door != "hub" && connection.PreviousExit is not (SwarmExit.Goodbye or SwarmExit.ServerShutdown);
+            : connection.Door != "hub" &&
+              (connection.PreviousExit is not (SwarmExit.Goodbye or SwarmExit.ServerShutdown) || seq > newestOnPrevious);
+
+    private static long NewestOn(List<SwarmReceipt> receipts, int connection) =>
+        receipts.Where(r => r.Connection == connection).Select(r => r.Seq).DefaultIfEmpty(-1).Max();
 }
