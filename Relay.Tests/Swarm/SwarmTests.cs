@@ -1,15 +1,13 @@
 namespace SignalRelay.Tests.Swarm;
 
 /// <summary>
-/// The bus's guarantees under churn, checked as a whole against a model of what was acknowledged. Run on demand
-/// (<c>dotnet test Relay.Tests --filter FullyQualifiedName~Swarm</c>): the scenario replaces a hub agent with a new
-/// connection while the old client, cut a moment before, may still be reconnecting, and when that old client comes back
-/// last it takes the agent over again (SESSION_REPLACED), which fails the scenario though the relay did as documented.
-/// It failed that way once in some forty runs.
+/// The bus's guarantees under churn, checked as a whole against a model of what was acknowledged. More seeds on demand:
+/// add test cases, or run it alone (<c>dotnet test Relay.Tests --filter FullyQualifiedName~Swarm</c>).
 /// </summary>
 public sealed class SwarmTests
 {
-    [TestCase(1), Explicit("a race in the scenario, not in the relay; see the summary")]
+    [TestCase(1)]
+    [TestCase(25)]
     public async Task A_churning_swarm_over_the_three_doors_gets_exactly_what_it_is_owed(int seed)
     {
         using var data = new TempDirectory();
