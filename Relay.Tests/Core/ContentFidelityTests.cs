@@ -50,6 +50,67 @@ public sealed class ContentFidelityTests
         });
     }
 
+    [TestCase("hub")]
+    [TestCase("v0.3")]
+    [TestCase("mesh")]
+    public async Task A_string_timestamp_that_reads_as_a_number_reaches_the_raw_doors_as_that_number_and_the_hub_as_its_text(string door)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var reader = await relay.ConnectAsync("reader");
+        await using var v03 = await V03Async(relay, "v03-reader");
+        await using var mesh = await MeshAsync(relay, "mesh-reader");
+
+        // The store keeps a timestamp as text, so a string of digits and a number are one timestamp.
+        switch (door)
+        {
+            case "hub":
+                await using (var hub = await HubWire.ConnectAsync(relay, "sender"))
+                {
+                    Assert.That(await hub.InvokeAsync("Send", """{"id":"digits","content":1,"sent_at":"1771473600.5"}"""), Is.Null);
+                }
+                break;
+            case "v0.3":
+                await using (var sender = await V03Async(relay, "sender"))
+                {
+                    await sender.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"digits","content":1,"timestamp":"1771473600.5"}""");
+                    await sender.NextOfAsync("message_type", "ACK");
+                }
+                break;
+            default:
+                await using (var sender = await MeshAsync(relay, "sender"))
+                {
+                    await sender.SendAsync("""{"type":"broadcast","id":"digits","data":1,"timestamp":"1771473600.5"}""");
+                    await Wait.UntilAsync(() => relay.QueryNumber("SELECT COUNT(*) FROM messages") == 1, "the message stored");
+                }
+                break;
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await Wait.NextAsync(reader.Messages)).SentAt, Is.EqualTo("1771473600.5"));
+            Assert.That((await v03.NextV03MessageAsync()).GetProperty("timestamp").GetRawText(), Is.EqualTo("1771473600.5"));
+            Assert.That((await mesh.NextMeshTrafficAsync()).GetProperty("timestamp").GetRawText(), Is.EqualTo("1771473600.5"));
+        });
+    }
+
+    [Test]
+    public async Task A_v03_message_carries_only_its_seed_fields_and_recipient_to_every_door()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var reader = await relay.ConnectAsync("reader");
+        await using var v03 = await V03Async(relay, "v03-reader");
+        await using var sender = await V03Async(relay, "sender");
+
+        await sender.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"extra","content":"x","thread":"t-1","priority":2}""");
+
+        var relayed = await v03.NextV03MessageAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(relayed.TryGetProperty("thread", out _) || relayed.TryGetProperty("priority", out _), Is.False, relayed.ToString());
+            Assert.That((await Wait.NextAsync(reader.Messages)).Content.GetString(), Is.EqualTo("x"));
+        });
+    }
+
     [Test]
     public async Task The_hub_refuses_content_that_is_not_utf8_and_the_receivers_get_the_next_message()
     {
