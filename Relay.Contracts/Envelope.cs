@@ -23,7 +23,7 @@ public sealed record Envelope
 
     [JsonPropertyName("content")] public JsonElement Content { get; init; }
 
-    /// <summary>The client's timestamp exactly as it was given, if any.</summary>
+    /// <summary>The client's timestamp as it was given, as text (a number as its digits), if any.</summary>
     [JsonPropertyName("sent_at")] public string? SentAt { get; init; }
 
     /// <summary>The server's clock when the message arrived.</summary>
