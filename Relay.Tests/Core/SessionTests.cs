@@ -96,6 +96,24 @@ public sealed class SessionTests
         Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("a,b"), Is.False);
     }
 
+    /// <summary>
+    /// The raw doors refuse a <c>resume_from_seq</c> that is no seq (INVALID_MESSAGE); the hub took a <c>resume</c> it could
+    /// not read as none given and replayed from the stored cursor, so a client that asked for more was silently sent less.
+    /// </summary>
+    [TestCase("-1")]
+    [TestCase("abc")]
+    [TestCase("1.5")]
+    [TestCase("1e3")]
+    [TestCase("1&resume=2")]
+    public async Task The_hub_refuses_a_resume_point_that_is_no_seq_as_the_raw_doors_do(string resume)
+    {
+        await using var relay = await TestRelay.StartAsync();
+
+        var text = await HubWire.RefusalAsync(relay, $"{HubProtocol.Path}?agent=a&resume={resume}");
+        Assert.That(text, Does.StartWith("{\"error\":\"INVALID_MESSAGE: ").And.Contain("resume"));
+        Assert.That(relay.Services.GetRequiredService<SignalRelay.Server.Core.SessionRegistry>().IsOnline("a"), Is.False);
+    }
+
     /// <summary>A SignalR client that completes the handshake and then never reads again.</summary>
     private static async Task<ClientWebSocket> ConnectHubWithoutReadingAsync(TestRelay relay, string agent)
     {
