@@ -10,7 +10,7 @@ namespace SignalRelay.Server.Hub;
 
 /// <summary>
 /// Refuses a hub connection that names no agent it may speak for (no or a bad <c>agent</c>, the relay's own name, a
-/// token for someone else) at SignalR's handshake, before the hub runs: the client's start fails with the relay's
+/// token for someone else), or a resume point that is none (<see cref="HubResume"/>), at SignalR's handshake, before the hub runs: the client's start fails with the relay's
 /// error, as it does for SignalR's own handshake errors, and the refusal is logged at Debug. Refused later, in the
 /// hub's <c>OnConnectedAsync</c>, the client's start would succeed and then be closed, and SignalR would log every
 /// refusal as an error with its stack trace: one line of a kilobyte for each attempt of a client that keeps trying.
@@ -23,6 +23,7 @@ public static class HubIdentityGate
         try
         {
             http.RequestServices.GetRequiredService<AgentIdentityResolver>().ResolveHubAgent(http);
+            HubResume.Read(http);
         }
         catch (RelayException ex)
         {

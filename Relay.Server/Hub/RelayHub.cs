@@ -36,9 +36,7 @@ public sealed class RelayHub(
         var http = Context.GetHttpContext() ?? throw new HubException("The relay hub needs an HTTP connection.");
         var agent = identity.ResolveHubAgent(http);
 
-        var resumeQuery = http.Request.Query[HubProtocol.ResumeQuery];
-        long? resume = long.TryParse(resumeQuery, out var r) && r >= 0 ? r : null;
-        var fromLastStart = resumeQuery == HubProtocol.ResumeFromLastStart;
+        var (resume, fromLastStart) = HubResume.Read(http);
         // A token that lapsed since the upgrade's check (the client sent its handshake late) must not replace the agent's
         // live session with one that is over before it begins.
         var expiresAt = identity.HubExpiry(http);
