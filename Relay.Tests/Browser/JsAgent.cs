@@ -31,4 +31,12 @@ public static class JsAgent
             ["content"] = new JsonObject { ["text"] = text },
         },
     };
+
+    /// <summary>The "invoke" command: any hub method, with its arguments as the JS client would pass them.</summary>
+    public static JsonObject Invoke(string method, params JsonNode?[] args) => new()
+    {
+        ["cmd"] = "invoke",
+        ["method"] = method,
+        ["args"] = new JsonArray(args),
+    };
 }

@@ -82,23 +82,38 @@ public sealed class NodeScript : IAsyncDisposable
     /// <summary>Runs one command and returns its result, or throws with the script's reason.</summary>
     public async Task<JsonElement> RunAsync(JsonObject command, TimeSpan? timeout = null)
     {
+        var answer = await AnswerAsync(command, timeout);
+        if (answer.GetProperty("event").GetString() == "failed")
+        {
+            throw new AssertionException($"'{command["cmd"]}' failed in the script: {answer.GetProperty("error").GetString()}");
+        }
+        return answer.GetProperty("result");
+    }
+
+    /// <summary>Runs one command that must fail, and returns the script's reason.</summary>
+    public async Task<string> FailureOfAsync(JsonObject command, TimeSpan? timeout = null)
+    {
+        var answer = await AnswerAsync(command, timeout);
+        if (answer.GetProperty("event").GetString() != "failed")
+        {
+            Assert.Fail($"'{command["cmd"]}' was expected to fail but returned {answer.GetProperty("result")}.");
+        }
+        return answer.GetProperty("error").GetString()!;
+    }
+
+    private async Task<JsonElement> AnswerAsync(JsonObject command, TimeSpan? timeout)
+    {
         var name = command["cmd"]!.GetValue<string>();
         await _process.StandardInput.WriteLineAsync(command.ToJsonString());
         await _process.StandardInput.FlushAsync();
-        JsonElement answer;
         try
         {
-            answer = await Wait.NextAsync(_answers.Reader, timeout, $"the answer to '{name}'");
+            return await Wait.NextAsync(_answers.Reader, timeout, $"the answer to '{name}'");
         }
         catch (Exception ex) when (ex is TimeoutException or ChannelClosedException)
         {
             throw new TimeoutException($"'{name}' got no answer. Script stderr:\n{Stderr}", ex);
         }
-        if (answer.GetProperty("event").GetString() == "failed")
-        {
-            throw new AssertionException($"'{name}' failed in the script: {answer.GetProperty("error").GetString()}");
-        }
-        return answer.GetProperty("result");
     }
 
     private void OnLine(string? line)

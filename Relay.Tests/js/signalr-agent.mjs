@@ -1,7 +1,7 @@
 // A relay agent built on the official @microsoft/signalr client, restricted to one transport.
 // --url http://host:port  --agent ID  --transport WebSockets|ServerSentEvents|LongPolling  [--token JWT]
 // Emits "connected" (with the transport the client selected), "receive", "presence", "relay_error",
-// "closed"; commands: send {request} -> the relay's ack.
+// "closed"; commands: send {request} -> the relay's ack; invoke {method, args} -> the hub method's result.
 import * as signalR from '@microsoft/signalr';
 import { emit, options, serve } from './lines.mjs';
 
@@ -39,6 +39,9 @@ try {
 }
 
 await serve(
-  { send: ({ request }) => connection.invoke('Send', request) },
+  {
+    send: ({ request }) => connection.invoke('Send', request),
+    invoke: ({ method, args }) => connection.invoke(method, ...(args ?? [])),
+  },
   () => connection.stop(),
 );
