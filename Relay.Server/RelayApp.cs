@@ -124,7 +124,7 @@ public static class RelayApp
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
         services.Remove(services.Single(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol)));
-        services.AddSingleton<IHubProtocol>(sp => new UnknownMessagesAsPings(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
+        services.AddSingleton<IHubProtocol>(sp => new RelayErrorText(new UnknownMessagesAsPings(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()))));
         services.AddOptions<HubOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>
             o.MaximumReceiveMessageSize = relay.Value.Limits.MaxFrameBytes);
     }
