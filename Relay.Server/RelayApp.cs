@@ -36,6 +36,7 @@ public static class RelayApp
         app.UseWebSockets();
         app.UseRateLimiter();
         app.UseDrainGate();
+        app.UseHubCrossOrigin();
         app.UseRelayAuth();
         app.MapRawSockets();
         app.MapOperations();
@@ -97,6 +98,7 @@ public static class RelayApp
         services.AddConnectionRateLimit();
         services.AddConnectionCapacity();
         services.AddHttp2FramePacing();
+        services.AddHubCrossOrigin();
 
         // Start order matters: the store is ready before anything writes; stop runs in reverse,
         // so the pipeline drains after the sessions are closed.

@@ -14,6 +14,7 @@ public sealed class RelayOptions
     [ValidateObjectMembers] public RetentionOptions Retention { get; set; } = new();
     [ValidateObjectMembers] public SessionOptions Sessions { get; set; } = new();
     [ValidateObjectMembers] public ShutdownOptions Shutdown { get; set; } = new();
+    [ValidateObjectMembers] public CrossOriginOptions Cors { get; set; } = new();
 }
 
 public sealed class LimitOptions

@@ -12,6 +12,8 @@ public sealed class SettingsValidationTests
     [TestCase("Relay:Retention:MaxMessages", "0", "Retention", "MaxMessages")]
     [TestCase("Relay:Sessions:ReapAfterSeconds", "0", "Sessions", "ReapAfterSeconds")]
     [TestCase("Relay:Shutdown:TimeoutSeconds", "-1", "Shutdown", "TimeoutSeconds")]
+    [TestCase("Relay:Cors:AllowedOrigins:0", "https://app.example.com/agents", "Cors", "AllowedOrigins")]
+    [TestCase("Relay:Cors:AllowedOrigins:0", "*", "Cors", "AllowedOrigins")]
     public void A_relay_setting_out_of_its_range_stops_start_up_naming_it(string key, string value, string section, string field)
     {
         var failure = Assert.ThrowsAsync<OptionsValidationException>(() => TestRelay.StartAsync(new Dictionary<string, string?> { [key] = value }));
