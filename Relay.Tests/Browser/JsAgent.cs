@@ -5,17 +5,28 @@ namespace SignalRelay.Tests.Browser;
 /// <summary>Starts js/signalr-agent.mjs (the official SignalR client in node) against a relay.</summary>
 public static class JsAgent
 {
-    public static NodeScript Start(TestRelay relay, string agent, string transport, string? token = null)
+    public static NodeScript Start(TestRelay relay, string agent, string transport, string? token = null) =>
+        Start(relay.BaseUri, agent, transport, token);
+
+    /// <summary>
+    /// Connects to <paramref name="baseUri"/> (a relay, or a proxy in front of one); with <paramref name="reconnectAfter"/>,
+    /// reconnects by itself that long after losing the connection, resuming after the last seq it received.
+    /// </summary>
+    public static NodeScript Start(Uri baseUri, string agent, string transport, string? token = null, TimeSpan? reconnectAfter = null)
     {
         var args = new List<string>
         {
-            "--url", relay.BaseUri.GetLeftPart(UriPartial.Authority),
+            "--url", baseUri.GetLeftPart(UriPartial.Authority),
             "--agent", agent,
             "--transport", transport,
         };
         if (token is not null)
         {
             args.AddRange(["--token", token]);
+        }
+        if (reconnectAfter is { } delay)
+        {
+            args.AddRange(["--reconnect-after-ms", ((int)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
         return NodeScript.Start("signalr-agent.mjs", [.. args]);
     }

@@ -1,11 +1,13 @@
 // A relay agent built on the official @microsoft/signalr client, restricted to one transport.
 // --url http://host:port  --agent ID  --transport WebSockets|ServerSentEvents|LongPolling  [--token JWT]
+// [--reconnect-after-ms N]: reconnect by itself after N ms, resuming after the last seq received (README's recipe);
+// emits "reconnecting" and "reconnected".
 // Emits "connected" (with the transport the client selected), "receive", "presence", "relay_error",
 // "closed"; commands: send {request} -> the relay's ack; invoke {method, args} -> the hub method's result.
 import * as signalR from '@microsoft/signalr';
 import { emit, options, serve } from './lines.mjs';
 
-const { url, agent, transport, token } = options();
+const { url, agent, transport, token, 'reconnect-after-ms': reconnectAfterMs } = options();
 
 // The client names the transport it picked only in its debug log; keep that line.
 let selected = null;
@@ -17,15 +19,26 @@ const logger = {
   },
 };
 
-const connection = new signalR.HubConnectionBuilder()
-  .withUrl(`${url}/hubs/relay?agent=${encodeURIComponent(agent)}`, {
+const hubUrl = `${url}/hubs/relay?agent=${encodeURIComponent(agent)}`;
+const builder = new signalR.HubConnectionBuilder()
+  .withUrl(hubUrl, {
     transport: signalR.HttpTransportType[transport],
     accessTokenFactory: token ? () => token : undefined,
   })
-  .configureLogging(logger)
-  .build();
+  .configureLogging(logger);
+if (reconnectAfterMs) builder.withAutomaticReconnect([Number(reconnectAfterMs), 1000, 1000, 1000]);
+const connection = builder.build();
 
-connection.on('Receive', envelope => emit('receive', { envelope }));
+let lastSeq = null;
+connection.onreconnecting(error => {
+  connection.baseUrl = `${hubUrl}&resume=${lastSeq ?? 'start'}`;
+  emit('reconnecting', { error: error ? String(error.message ?? error) : null, resume: lastSeq });
+});
+connection.onreconnected(() => emit('reconnected'));
+connection.on('Receive', envelope => {
+  lastSeq = envelope.seq;
+  emit('receive', { envelope });
+});
 connection.on('Presence', presence => emit('presence', { presence }));
 connection.on('Error', error => emit('relay_error', { error }));
 connection.onclose(error => emit('closed', { error: error ? String(error.message ?? error) : null }));
