@@ -227,6 +227,20 @@ public sealed class V03DialectTests
     }
 
     [Test]
+    public async Task An_integer_message_id_past_64_bits_is_refused_saying_to_send_it_as_a_string()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+
+        // An unsigned 64-bit id (a hash, a snowflake from another system) is an integer: "must be an integer" would not help.
+        await alice.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":12345678901234567890,"content":"x"}""");
+        var refused = await alice.NextWhereAsync(f => f.Str("message_type") is "ACK" or "ERROR", "the answer");
+
+        Assert.That(refused.ErrorCode(), Is.EqualTo("INVALID_MESSAGE"));
+        Assert.That(refused.Str("error_message"), Does.Contain("64").And.Contain("as a string"));
+    }
+
+    [Test]
     public async Task Presence_notices_within_one_millisecond_still_have_message_ids_of_their_own()
     {
         // The relay's clock stands still: every change below happens in the same millisecond.
