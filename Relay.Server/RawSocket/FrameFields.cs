@@ -31,7 +31,9 @@ public static class FrameFields
         {
             return null;
         }
-        return IdText(value) ?? throw new RelayException(ErrorCodes.InvalidMessage, $"'{name}' must be a string or an integer.");
+        return IdText(value) ?? throw new RelayException(ErrorCodes.InvalidMessage, value.ValueKind == JsonValueKind.Number
+            ? $"'{name}' as a number must be a whole number within 64 bits (signed); send a larger or fractional one as a string."
+            : $"'{name}' must be a string or an integer.");
     }
 
     /// <summary>
