@@ -223,6 +223,26 @@ public sealed class BadInputTests
         });
     }
 
+    [TestCase("relay_server")]
+    [TestCase("relay")]
+    public async Task A_direct_to_one_of_the_relays_own_names_is_refused_and_not_stored(string name)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        await using var mesh = await MeshAsync(relay, "em");
+
+        var refused = Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => alice.DirectAsync(name, Json.Of("for no one"), "h1"));
+        await mesh.SendAsync($$"""{"type":"direct","id":"m1","to":"{{name}}","data":1}""");
+        var meshError = await mesh.NextOfAsync("type", "error");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Message, Does.StartWith("INVALID_MESSAGE:"));
+            Assert.That(meshError.ErrorCode(), Is.EqualTo("INVALID_MESSAGE"));
+            Assert.That(relay.QueryNumber("SELECT COUNT(*) FROM messages"), Is.Zero);
+        });
+    }
+
     [Test]
     public async Task A_first_frame_that_is_not_hello_or_presence_gets_HANDSHAKE_REQUIRED_and_may_be_followed_by_one()
     {
