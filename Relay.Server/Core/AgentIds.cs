@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.Core;
 
@@ -26,6 +27,11 @@ public static class AgentIds
         }
         return true;
     }
+
+    /// <summary>
+    /// The names the relay signs its own frames with in the raw dialects: no agent may take them, so none can be sent to.
+    /// </summary>
+    public static bool IsRelayName(string agent) => agent is V03Frames.RelaySender or MeshFrames.RelaySender;
 
     // Unicode's default-ignorable code points outside the Format category: browsers draw nothing for them, so
     // "alice" followed by one shows exactly as "alice".

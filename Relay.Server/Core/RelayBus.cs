@@ -156,6 +156,10 @@ public sealed class RelayBus(
         {
             throw new RelayException(ErrorCodes.InvalidMessage, "Recipient is not a valid agent id.");
         }
+        if (request.To is not null && AgentIds.IsRelayName(request.To))
+        {
+            throw new RelayException(ErrorCodes.InvalidMessage, $"Recipient '{request.To}' is the relay's own name; no agent receives there.");
+        }
         var kind = request.Kind ?? (request.To is null ? EnvelopeKinds.Broadcast : EnvelopeKinds.Direct);
         if (!EnvelopeKinds.IsRelayable(kind))
         {

@@ -4,7 +4,6 @@ using SignalRelay.Server.Auth;
 using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Operations;
-using SignalRelay.Server.RawSocket.Dialects;
 
 namespace SignalRelay.Server.Identity;
 
@@ -99,15 +98,12 @@ public sealed class AgentIdentityResolver(
                 $"Agent id must be 1 to {max} characters, without control, format, invisible or line-separating characters or surrounding spaces.",
                 recoverable: false);
         }
-        if (IsRelayName(claimed!))
+        if (AgentIds.IsRelayName(claimed!))
         {
             throw new RelayException(RelayNameTaken(claimed!) with { Recoverable = false });
         }
         return claimed!;
     }
-
-    /// <summary>The names the relay signs its own frames with in the raw dialects; no agent may take them.</summary>
-    public static bool IsRelayName(string agent) => agent is V03Frames.RelaySender or MeshFrames.RelaySender;
 
     public static RelayError RelayNameTaken(string agent) => new()
     {

@@ -85,7 +85,7 @@ public sealed class RawConnection(RawSocketDoor door, HttpContext http, WebSocke
                 }
                 claim = dialect.Identify(frame, type);
                 AgentMetadata.Check(claim.Metadata, door.Limits.MaxMetadataBytes);
-                if (AgentIdentityResolver.IsRelayName(claim.Agent))
+                if (AgentIds.IsRelayName(claim.Agent))
                 {
                     throw new RelayException(AgentIdentityResolver.RelayNameTaken(claim.Agent));
                 }
