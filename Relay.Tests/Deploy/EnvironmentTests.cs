@@ -47,6 +47,22 @@ public sealed class EnvironmentTests
     }
 
     [Test]
+    public async Task A_DB_PATH_whose_folder_cannot_be_made_stops_start_up_with_exit_code_1_naming_the_store()
+    {
+        using var temp = new TempDirectory();
+        // A file where DB_PATH's folder should be, as an unwritable volume would: the folder cannot be made.
+        var notAFolder = temp.File("volume");
+        File.WriteAllText(notAFolder, "");
+        var databasePath = Path.Combine(notAFolder, "relay_server.db");
+
+        var failure = await RelayProcess.StartFailureAsync(RelayProcess.StartOnLoopbackAsync(databasePath));
+
+        Assert.That(failure, Does.Contain("exited early, with code 1:")
+            .And.Contain($"SignalRelay stopped: The store at {databasePath} could not be opened: ")
+            .And.Not.Contain("Unhandled exception"));
+    }
+
+    [Test]
     public async Task A_second_relay_on_the_same_database_stops_with_exit_code_1_while_the_first_carries_on()
     {
         using var temp = new TempDirectory();
