@@ -11,9 +11,9 @@ public sealed class RelayStartup(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        paths.EnsureDirectory();
         try
         {
+            paths.EnsureDirectory();
             await store.InitializeAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
