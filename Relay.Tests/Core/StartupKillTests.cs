@@ -13,17 +13,10 @@ public sealed class StartupKillTests
     {
         using var dir = new TempDirectory();
         var db = dir.File("relay.db");
-        // Enough messages that building the later releases' indexes takes a while: the upgrade is under way when the signal comes.
-        await EarlierRelease.StoreAsync(db, "20261122000000_BroadcastsFloor", store => store.ExecuteSqlInterpolatedAsync(
-            $"""
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {StoredMessages})
-             INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms)
-             SELECT 'm' || i, 'broadcast', 'alice', '"old"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} FROM n
-             """));
+        await StoreOfAnEarlierReleaseAsync(db);
 
-        await using (var upgrading = RelayProcess.LaunchOnLoopback(db))
+        await using (var upgrading = await UpgradingAsync(db))
         {
-            await Wait.UntilAsync(() => MigrationLockHeld(db), "the upgrade is under way", TimeSpan.FromSeconds(30));
             upgrading.Kill();
             await upgrading.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
@@ -40,6 +33,47 @@ public sealed class StartupKillTests
             Assert.That(resent.Long("seq"), Is.EqualTo(1L));
             Assert.That(fresh.Long("seq"), Is.GreaterThan((long)StoredMessages));
         });
+    }
+
+    [Test]
+    public async Task Sigterm_while_an_upgrade_is_applied_stops_the_relay_with_exit_code_0_as_any_stop_asked_for()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        await StoreOfAnEarlierReleaseAsync(db);
+
+        await using var upgrading = await UpgradingAsync(db);
+        upgrading.Terminate();
+
+        // A platform that stops a relay still starting (a deploy replaced, a start slower than its check) asked for the
+        // stop: exit code 1 would tell it, and its restart policy, that the relay failed.
+        Assert.That(await upgrading.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(0), upgrading.Output);
+        Assert.That(upgrading.Output, Does.Contain("SignalRelay stopped during start-up, as asked"));
+    }
+
+    /// <summary>Enough messages in an earlier release's store that building the later releases' indexes takes a while.</summary>
+    private static Task StoreOfAnEarlierReleaseAsync(string db) =>
+        EarlierRelease.StoreAsync(db, "20261122000000_BroadcastsFloor", store => store.ExecuteSqlInterpolatedAsync(
+            $"""
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {StoredMessages})
+             INSERT INTO messages (message_id, kind, from_agent, content, received_at_ms)
+             SELECT 'm' || i, 'broadcast', 'alice', '"old"', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} FROM n
+             """));
+
+    /// <summary>A relay launched on the store, once its upgrade is under way: a signal now comes in the middle of its start.</summary>
+    private static async Task<RelayProcess> UpgradingAsync(string db)
+    {
+        var upgrading = RelayProcess.LaunchOnLoopback(db);
+        try
+        {
+            await Wait.UntilAsync(() => MigrationLockHeld(db), "the upgrade is under way", TimeSpan.FromSeconds(30));
+            return upgrading;
+        }
+        catch
+        {
+            await upgrading.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>EF Core's migration lock: a row it inserts before applying migrations and deletes once they are applied.</summary>
