@@ -6,9 +6,19 @@ if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
 }
 
+IHostApplicationLifetime? lifetime = null;
 try
 {
-    await RelayApp.Build(args).RunAsync();
+    var app = RelayApp.Build(args);
+    lifetime = app.Lifetime;
+    await app.RunAsync();
+    return 0;
+}
+catch (OperationCanceledException) when (lifetime?.ApplicationStopping.IsCancellationRequested == true)
+{
+    // SIGTERM or Ctrl+C before the start had finished cancels the start: a stop the platform asked for (a deploy
+    // replaced, a start slower than its check), not a failure for its restart policy to act on.
+    Console.Error.WriteLine("SignalRelay stopped during start-up, as asked.");
     return 0;
 }
 catch (Exception ex)
