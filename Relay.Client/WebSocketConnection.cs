@@ -135,6 +135,9 @@ internal sealed class WebSocketConnection : ConnectionContext
     public override async ValueTask DisposeAsync()
     {
         BeginClosing();
+        // The hub connection has stopped reading by the time it disposes its transport. A receive pump waiting for room in
+        // the pipe (thousands of refusals arrive at once when the relay stops under a flood of sends) would wait forever.
+        await _incoming.Reader.CompleteAsync();
         await _outgoing.Writer.CompleteAsync();
         await _sending;
         // Wait for the server's half of the close handshake, but not forever.
@@ -143,7 +146,6 @@ internal sealed class WebSocketConnection : ConnectionContext
             _socket.Abort();
             await _receiving;
         }
-        await _incoming.Reader.CompleteAsync();
         _socket.Dispose();
         _giveUpSending.Dispose();
     }
