@@ -44,12 +44,22 @@ public sealed class RelayBus(
     /// <c>MaxMessageIdLength</c>. The caller goes on from the thread pool, since it goes on to read and check the stream's
     /// next part.
     /// </summary>
-    public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct)
+    public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct) =>
+        await SubmitPaced(await PacedAsync(from, request, ct), ct);
+
+    /// <summary>The first half of <see cref="PublishPacedAsync"/>: checks the message and waits for the sender's budget.</summary>
+    public async Task<PendingPublish> PacedAsync(string from, SendRequest request, CancellationToken ct)
     {
         var pending = new PendingPublish(Validate(from, request, idMadeByRelay: true));
         await rateLimits.TakeSendAsync(from, ct);
-        return await OffTheCommitLoop.ResultAsync(Submit(pending, ct));
+        return pending;
     }
+
+    /// <summary>
+    /// The second half of <see cref="PublishPacedAsync"/>: queues the message for commit before it returns (its place in
+    /// the bus is then fixed) and completes with its ACK on the thread pool.
+    /// </summary>
+    public Task<SendAck> SubmitPaced(PendingPublish pending, CancellationToken ct) => OffTheCommitLoop.ResultAsync(Submit(pending, ct));
 
     private Task<SendAck> Submit(PendingPublish pending, CancellationToken ct)
     {

@@ -20,6 +20,9 @@ public sealed class HubSession(
 
     public Task? Pump { get; set; }
 
+    /// <summary>The order of this connection's sends and stream items.</summary>
+    public HubStreamOrder StreamOrder { get; } = new();
+
     /// <summary>
     /// Remembers the connection's newest send still on its way. SignalR runs a connection's calls side by side, so a
     /// history call made after a send it did not wait for could otherwise read the store before that send is committed;

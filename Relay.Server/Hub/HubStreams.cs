@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
 
@@ -13,24 +14,29 @@ namespace SignalRelay.Server.Hub;
 /// </summary>
 public static class HubStreams
 {
-    public static async Task<SendAck> RelayAsync(RelayBus bus, string agent, string? to, IAsyncEnumerable<JsonElement> items, CancellationToken aborted)
+    public static async Task<SendAck> RelayAsync(
+        RelayBus bus, string agent, string? to, ChannelReader<JsonElement> items, HubStreamOrder order, CancellationToken aborted)
     {
         var streamId = Guid.NewGuid().ToString("N");
+        var stream = order.Open(items);
         var relayed = 0;
         RelayException? refused = null;
         try
         {
-            await foreach (var item in items.WithCancellation(aborted))
+            while (await items.WaitToReadAsync(aborted))
             {
                 // After a refusal the client's remaining items are read and dropped: SignalR fails the whole connection
                 // on items for a stream whose call has already ended.
-                if (refused is not null)
+                if (refused is not null || !items.TryPeek(out var item))
                 {
+                    order.DropNextItem(stream);
                     continue;
                 }
                 try
                 {
-                    await bus.PublishPacedAsync(agent, Part(streamId, relayed.ToString(CultureInfo.InvariantCulture), to, EnvelopeKinds.Stream, item), aborted);
+                    await order.TurnOfNextItem(stream);
+                    var part = await bus.PacedAsync(agent, Part(streamId, relayed.ToString(CultureInfo.InvariantCulture), to, EnvelopeKinds.Stream, item), aborted);
+                    await order.QueueNextItem(stream, () => bus.SubmitPaced(part, aborted));
                     relayed++;
                 }
                 catch (RelayException ex)
@@ -41,20 +47,39 @@ public static class HubStreams
         }
         catch (Exception ex)
         {
-            await EndCutOffAsync(bus, agent, to, streamId, relayed,
+            await EndCutOffAsync(bus, agent, to, streamId, relayed, stream, order,
                 ex is OperationCanceledException ? "the sender's connection closed" : "the sender ended it with an error");
             throw;
         }
         if (refused is not null)
         {
-            await EndCutOffAsync(bus, agent, to, streamId, relayed, $"an item was refused ({refused.Error.Code})");
+            await EndCutOffAsync(bus, agent, to, streamId, relayed, stream, order, $"an item was refused ({refused.Error.Code})");
             throw refused;
         }
         var count = JsonSerializer.SerializeToElement(relayed, RelayJsonContext.Default.Int32);
-        return await bus.PublishPacedAsync(agent, Part(streamId, "end", to, EnvelopeKinds.TurnEnd, count), aborted);
+        return await EndAsync(bus, agent, Part(streamId, "end", to, EnvelopeKinds.TurnEnd, count), stream, order, aborted);
     }
 
-    private static async Task EndCutOffAsync(RelayBus bus, string agent, string? to, string streamId, int relayed, string why)
+    /// <summary>Queues the stream's last envelope in its turn and closes the stream, even if that fails.</summary>
+    private static async Task<SendAck> EndAsync(
+        RelayBus bus, string agent, SendRequest end, HubStreamOrder.OpenStream stream, HubStreamOrder order, CancellationToken ct)
+    {
+        PendingPublish last;
+        try
+        {
+            await order.TurnOfNextItem(stream);
+            last = await bus.PacedAsync(agent, end, ct);
+        }
+        catch
+        {
+            order.Close(stream);
+            throw;
+        }
+        return await order.CloseWith(stream, () => bus.SubmitPaced(last, ct));
+    }
+
+    private static async Task EndCutOffAsync(
+        RelayBus bus, string agent, string? to, string streamId, int relayed, HubStreamOrder.OpenStream stream, HubStreamOrder order, string why)
     {
         var error = new RelayError
         {
@@ -65,8 +90,8 @@ public static class HubStreams
         try
         {
             // Not the connection's token: the connection may be what is gone.
-            await bus.PublishPacedAsync(agent, Part(streamId, "aborted", to, EnvelopeKinds.Error,
-                JsonSerializer.SerializeToElement(error, RelayJsonContext.Default.RelayError)), CancellationToken.None);
+            await EndAsync(bus, agent, Part(streamId, "aborted", to, EnvelopeKinds.Error,
+                JsonSerializer.SerializeToElement(error, RelayJsonContext.Default.RelayError)), stream, order, CancellationToken.None);
         }
         catch (RelayException)
         {

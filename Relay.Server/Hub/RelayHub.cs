@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using SignalRelay.Contracts;
@@ -80,7 +81,16 @@ public sealed class RelayHub(
     public Task<SendAck> Send(SendRequest request)
     {
         var session = Session;
-        return session.Sending(bus.PublishAsync(session.AgentId, request, Context.ConnectionAborted));
+        return session.Sending(session.StreamOrder.Idle
+            ? bus.PublishAsync(session.AgentId, request, Context.ConnectionAborted)
+            : SendAfterStreamItems(session, request));
+    }
+
+    // Apart from Send, so that its closure is made only while a stream is open, not for every send.
+    private Task<SendAck> SendAfterStreamItems(HubSession session, SendRequest request)
+    {
+        var aborted = Context.ConnectionAborted;
+        return session.StreamOrder.AfterItemsReadBefore(() => bus.PublishAsync(session.AgentId, request, aborted));
     }
 
     /// <summary>What the agent may see, as <see cref="RelayBus.HistoryAsync"/>; it sees every send this connection made before it.</summary>
@@ -114,8 +124,11 @@ public sealed class RelayHub(
     public void Announce(JsonElement? metadata) => bus.Announce(Session, metadata);
 
     /// <summary>Relays a client stream (<see cref="HubStreams"/>); returns the ACK of its closing <c>turn_end</c>.</summary>
-    public Task<SendAck> Stream(string? to, IAsyncEnumerable<JsonElement> chunks) =>
-        HubStreams.RelayAsync(bus, Session.AgentId, to, chunks, Context.ConnectionAborted);
+    public Task<SendAck> Stream(string? to, ChannelReader<JsonElement> chunks)
+    {
+        var session = Session;
+        return HubStreams.RelayAsync(bus, session.AgentId, to, chunks, session.StreamOrder, Context.ConnectionAborted);
+    }
 
     /// <summary>This connection's session; a call after it was closed (replaced, draining) is refused with the reason.</summary>
     private HubSession Session => Context.Items[SessionKey] switch
