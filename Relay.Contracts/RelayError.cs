@@ -44,6 +44,9 @@ public static class ErrorCodes
     public const string HeartbeatTimeout = "HEARTBEAT_TIMEOUT";
     public const string InternalError = "INTERNAL_ERROR";
 
+    /// <summary>A hub stream refused: its connection has as many streams open as <c>Relay:Limits:MaxOpenStreams</c> allows.</summary>
+    public const string TooManyStreams = "TOO_MANY_STREAMS";
+
     /// <summary>The content of the <c>error</c> envelope that ends a hub stream cut off before its <c>turn_end</c>.</summary>
     public const string StreamAborted = "STREAM_ABORTED";
 }

@@ -41,6 +41,13 @@ public sealed class LimitOptions
     /// <summary>Requests of one raw connection awaiting their replies; past this the relay reads no more of its frames until they are answered.</summary>
     [Range(1, 100_000)] public int MaxPendingReplies { get; set; } = 256;
 
+    /// <summary>
+    /// Hub streams one connection may have open at once. Each holds up to SignalR's buffer of items (ten, each up to
+    /// <see cref="MaxFrameBytes"/>) while it waits for the sender's budget; unbounded, one connection could hold as much
+    /// memory as it liked.
+    /// </summary>
+    [Range(1, 10_000)] public int MaxOpenStreams { get; set; } = 16;
+
     /// <summary>The most messages replayed to one agent on reconnect; older ones are skipped with a notice.</summary>
     [Range(1, 10_000_000)] public int MaxReplayMessages { get; set; } = 10_000;
 

@@ -9,7 +9,8 @@ public sealed class HubSession(
     string agentId,
     HubCallerContext caller,
     IHubContext<RelayHub> hub,
-    QueueLimits queues) : RelaySession(agentId, "signalr", queues)
+    QueueLimits queues,
+    int maxOpenStreams) : RelaySession(agentId, "signalr", queues)
 {
     private static readonly TimeSpan ReasonTimeout = TimeSpan.FromSeconds(1);
 
@@ -21,7 +22,7 @@ public sealed class HubSession(
     public Task? Pump { get; set; }
 
     /// <summary>The order of this connection's sends and stream items.</summary>
-    public HubStreamOrder StreamOrder { get; } = new();
+    public HubStreamOrder StreamOrder { get; } = new(maxOpenStreams);
 
     /// <summary>
     /// Remembers the connection's newest send still on its way. SignalR runs a connection's calls side by side, so a

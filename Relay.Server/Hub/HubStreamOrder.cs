@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using SignalRelay.Contracts;
+using SignalRelay.Server.Core;
 
 namespace SignalRelay.Server.Hub;
 
@@ -14,23 +15,32 @@ namespace SignalRelay.Server.Hub;
 /// count is always what was read and not yet queued. Two streams open at once keep each its own order, not one between
 /// their items: which of two buffered items came first is not known.
 /// </summary>
-public sealed class HubStreamOrder
+public sealed class HubStreamOrder(int maxOpenStreams)
 {
     private readonly Lock _gate = new();
     private readonly List<OpenStream> _open = [];
     private readonly Queue<HeldSend> _held = new();
     // Open streams plus held sends; only the connection's read loop, which runs its sends, makes it go from zero.
     private int _busy;
+    private int _refused;
 
     /// <summary>True while no stream is open and no send held: a send may then be queued at once.</summary>
     public bool Idle => Volatile.Read(ref _busy) == 0;
 
-    /// <summary>A stream whose items take their place in the connection's order; call before its first await.</summary>
+    /// <summary>
+    /// A stream whose items take their place in the connection's order; call before its first await. Refused
+    /// (<c>TOO_MANY_STREAMS</c>) while the connection has as many open as it may.
+    /// </summary>
     public OpenStream Open(ChannelReader<JsonElement> items)
     {
         var stream = new OpenStream(items);
         lock (_gate)
         {
+            if (_open.Count >= maxOpenStreams)
+            {
+                throw new RelayException(ErrorCodes.TooManyStreams,
+                    $"This connection has {maxOpenStreams} streams open, as many as Relay:Limits:MaxOpenStreams allows; end one, then stream again.");
+            }
             _open.Add(stream);
             Volatile.Write(ref _busy, _busy + 1);
         }
@@ -141,6 +151,28 @@ public sealed class HubStreamOrder
             Volatile.Write(ref _busy, _busy - 1);
         }
         ReleaseHeld();
+    }
+
+    /// <summary>Counts a refused stream being read to its end; false when as many are already (then the client is flooding).</summary>
+    public bool TryStartRefusal()
+    {
+        lock (_gate)
+        {
+            if (_refused >= maxOpenStreams)
+            {
+                return false;
+            }
+            _refused++;
+            return true;
+        }
+    }
+
+    public void EndRefusal()
+    {
+        lock (_gate)
+        {
+            _refused--;
+        }
     }
 
     private void ReleaseHeld()

@@ -15,10 +15,21 @@ namespace SignalRelay.Server.Hub;
 public static class HubStreams
 {
     public static async Task<SendAck> RelayAsync(
-        RelayBus bus, string agent, string? to, ChannelReader<JsonElement> items, HubStreamOrder order, CancellationToken aborted)
+        RelayBus bus, HubSession session, string? to, ChannelReader<JsonElement> items, CancellationToken aborted)
     {
+        var agent = session.AgentId;
+        var order = session.StreamOrder;
         var streamId = Guid.NewGuid().ToString("N");
-        var stream = order.Open(items);
+        HubStreamOrder.OpenStream stream;
+        try
+        {
+            stream = order.Open(items);
+        }
+        catch (RelayException tooMany)
+        {
+            await RefuseAsync(session, items, tooMany, aborted);
+            throw;
+        }
         var relayed = 0;
         RelayException? refused = null;
         try
@@ -58,6 +69,37 @@ public static class HubStreams
         }
         var count = JsonSerializer.SerializeToElement(relayed, RelayJsonContext.Default.Int32);
         return await EndAsync(bus, agent, Part(streamId, "end", to, EnvelopeKinds.TurnEnd, count), stream, order, aborted);
+    }
+
+    /// <summary>
+    /// Reads a refused stream to its end, dropping its items: SignalR takes the client's end of a stream whose call has
+    /// ended for a reply to a call of its own and fails the whole connection. A client that keeps opening streams past
+    /// the limit while as many refused ones are still open is disconnected, since each of them holds memory too.
+    /// </summary>
+    private static async Task RefuseAsync(HubSession session, ChannelReader<JsonElement> items, RelayException refusal, CancellationToken aborted)
+    {
+        if (!session.StreamOrder.TryStartRefusal())
+        {
+            session.Close(refusal.Error, drain: false);
+            return;
+        }
+        try
+        {
+            while (await items.WaitToReadAsync(aborted))
+            {
+                while (items.TryRead(out _))
+                {
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The client ended the refused stream with an error of its own: it is over all the same.
+        }
+        finally
+        {
+            session.StreamOrder.EndRefusal();
+        }
     }
 
     /// <summary>Queues the stream's last envelope in its turn and closes the stream, even if that fails.</summary>

@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
+using SignalRelay.Server.Configuration;
 using SignalRelay.Server.Core;
 using SignalRelay.Server.Identity;
 
@@ -20,6 +22,7 @@ public sealed class RelayHub(
     IHubContext<RelayHub> hubContext,
     TimeProvider clock,
     QueueLimits queues,
+    IOptions<RelayOptions> options,
     ILogger<RelayHub> logger) : Hub<IRelayClient>
 {
     private const string SessionKey = "relay.session";
@@ -45,7 +48,7 @@ public sealed class RelayHub(
         {
             throw new RelayException(TokenExpired);
         }
-        var session = new HubSession(agent, Context, hubContext, queues);
+        var session = new HubSession(agent, Context, hubContext, queues, options.Value.Limits.MaxOpenStreams);
         Context.Items[SessionKey] = session;
         var expiry = new ExpiryTimer(() => session.Close(TokenExpired, drain: false), clock);
         Context.Items[ExpiryKey] = expiry;
@@ -126,8 +129,7 @@ public sealed class RelayHub(
     /// <summary>Relays a client stream (<see cref="HubStreams"/>); returns the ACK of its closing <c>turn_end</c>.</summary>
     public Task<SendAck> Stream(string? to, ChannelReader<JsonElement> chunks)
     {
-        var session = Session;
-        return HubStreams.RelayAsync(bus, session.AgentId, to, chunks, session.StreamOrder, Context.ConnectionAborted);
+        return HubStreams.RelayAsync(bus, Session, to, chunks, Context.ConnectionAborted);
     }
 
     /// <summary>This connection's session; a call after it was closed (replaced, draining) is refused with the reason.</summary>

@@ -37,7 +37,7 @@ public sealed class CommitLoopHandOffTests
     [Test]
     public async Task A_hub_history_call_waiting_for_an_earlier_send_goes_on_from_the_thread_pool()
     {
-        var session = new HubSession("agent", caller: null!, hub: null!, new QueueLimits(Options.Create(new RelayOptions())));
+        var session = new HubSession("agent", caller: null!, hub: null!, new QueueLimits(Options.Create(new RelayOptions())), new LimitOptions().MaxOpenStreams);
         // Continuations inline, as the commit loop completes its ACKs.
         var send = new TaskCompletionSource<SendAck>();
         using var gate = new ManualResetEventSlim();

@@ -131,6 +131,33 @@ public sealed class HubWire : IAsyncDisposable
         return _received.Dequeue();
     }
 
+    /// <summary>Everything the hub sends from now until it closes or drops the connection.</summary>
+    public async Task<string> RestUntilClosedAsync()
+    {
+        var text = new StringBuilder(string.Join(Separator, _received)).Append(_partial);
+        _received.Clear();
+        _partial.Clear();
+        using var cts = new CancellationTokenSource(Wait.Default);
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(buffer, cts.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return text.ToString();
+                }
+                text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Dropped rather than closed: what came before is all there is.
+            return text.ToString();
+        }
+    }
+
     /// <summary>Drops the connection without a close handshake, as a crashed client or a lost network does.</summary>
     public void Abort() => _socket.Abort();
 
