@@ -46,6 +46,21 @@ public sealed class HubStreamTests
     }
 
     [Test]
+    public async Task Items_sent_after_the_senders_connection_was_replaced_are_not_relayed()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var bob = await relay.ConnectAsync("bob");
+        await using var alice = await HubWire.ConnectAsync(relay, "alice");
+        await alice.SendFrameAsync(StreamOfTwoToBob);
+        await Wait.UntilAsync(() => relay.QueryNumber("SELECT COUNT(*) FROM messages WHERE kind = 'stream'") == 2, "both items are stored");
+
+        await relay.ConnectAsync("alice");
+        await alice.SendFrameAsync(["""{"type":2,"invocationId":"items","item":"from the replaced connection"}"""]);
+
+        await AssertCutOffAfterTwoAsync(bob, "the sender's connection closed");
+    }
+
+    [Test]
     public async Task A_refused_item_ends_the_stream_and_the_senders_connection_carries_on()
     {
         await using var relay = await TestRelay.StartAsync();
