@@ -32,6 +32,7 @@ public static class HubStreams
         }
         var relayed = 0;
         RelayException? refused = null;
+        var closed = false;
         try
         {
             while (await items.WaitToReadAsync(aborted))
@@ -46,6 +47,12 @@ public static class HubStreams
                 try
                 {
                     await order.TurnOfNextItem(stream);
+                    // A connection replaced (or the relay draining) has its calls refused until it is closed; so has its stream.
+                    if (session.CloseReason is { } closing)
+                    {
+                        closed = true;
+                        throw new RelayException(closing);
+                    }
                     var part = await bus.PacedAsync(agent, Part(streamId, relayed.ToString(CultureInfo.InvariantCulture), to, EnvelopeKinds.Stream, item), aborted);
                     await order.QueueNextItem(stream, () => bus.SubmitPaced(part, aborted));
                     relayed++;
@@ -59,12 +66,13 @@ public static class HubStreams
         catch (Exception ex)
         {
             await EndCutOffAsync(bus, agent, to, streamId, relayed, stream, order,
-                ex is OperationCanceledException ? "the sender's connection closed" : "the sender ended it with an error");
+                ex is OperationCanceledException || closed ? "the sender's connection closed" : "the sender ended it with an error");
             throw;
         }
         if (refused is not null)
         {
-            await EndCutOffAsync(bus, agent, to, streamId, relayed, stream, order, $"an item was refused ({refused.Error.Code})");
+            await EndCutOffAsync(bus, agent, to, streamId, relayed, stream, order,
+                closed ? "the sender's connection closed" : $"an item was refused ({refused.Error.Code})");
             throw refused;
         }
         var count = JsonSerializer.SerializeToElement(relayed, RelayJsonContext.Default.Int32);
