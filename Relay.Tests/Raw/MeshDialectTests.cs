@@ -90,6 +90,36 @@ public sealed class MeshDialectTests
     }
 
     [Test]
+    public async Task A_broadcast_with_a_to_reaches_that_agent_only_waits_for_it_offline_and_stays_out_of_the_others_history()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alpha = await MeshAsync(relay, "alpha");
+        await using var beta = await MeshAsync(relay, "beta");
+        await using var gamma = await MeshAsync(relay, "gamma");
+
+        await alpha.SendAsync("""{"type":"broadcast","from":"alpha","to":"beta","id":"narrow-live","data":"for beta"}""");
+        await alpha.SendAsync("""{"type":"stream","from":"alpha","to":"late","id":"narrow-away","data":"for late"}""");
+        await alpha.SendAsync("""{"type":"broadcast","from":"alpha","id":"wide","data":"marker"}""");
+
+        var betaGot = await beta.NextMeshTrafficAsync();
+        var gammaGot = await gamma.NextMeshTrafficAsync();
+        await using var late = await MeshAsync(relay, "late");
+        var lateGot = await late.NextMeshTrafficAsync();
+        await using var gammaHub = await relay.ConnectAsync("gamma");
+        var gammaHistory = await gammaHub.HistoryAsync(new HistoryQuery());
+        Assert.Multiple(() =>
+        {
+            Assert.That(betaGot.Str("id"), Is.EqualTo("narrow-live"));
+            Assert.That(betaGot.Str("type"), Is.EqualTo("broadcast"));
+            Assert.That(betaGot.Str("to"), Is.EqualTo("beta"));
+            Assert.That(gammaGot.Str("id"), Is.EqualTo("wide"), "gamma must not get what was narrowed to beta or late");
+            Assert.That(lateGot.Str("id"), Is.EqualTo("narrow-away"), "a narrowed frame waits for its offline target");
+            Assert.That(lateGot.Str("type"), Is.EqualTo("stream"));
+            Assert.That(gammaHistory.Select(e => e.Id), Is.EqualTo(new[] { "wide" }));
+        });
+    }
+
+    [Test]
     public async Task A_closed_socket_tells_the_others_it_went_offline()
     {
         await using var relay = await TestRelay.StartAsync();

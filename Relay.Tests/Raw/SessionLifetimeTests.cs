@@ -32,6 +32,27 @@ public sealed class SessionLifetimeTests
     }
 
     [Test]
+    public async Task A_v03_peer_that_never_answers_a_websocket_ping_is_cut_off_after_the_keepalive_timeout()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?>
+        {
+            ["Relay:RawSockets:KeepAliveSeconds"] = "1",
+            ["Relay:RawSockets:KeepAliveTimeoutSeconds"] = "1",
+        });
+        await using var watcher = await V03Async(relay, "watcher");
+        // A socket spoken by hand answers no ping; it reads nothing either, but only a few frames come its way.
+        using var mute = await UpgradedTcp.ConnectAsync(relay, "/");
+        await mute.SendAsync([UpgradedTcp.Frame(UpgradedTcp.Text, final: true, Encoding.UTF8.GetBytes(Hello("mute")))]);
+        await watcher.NextWhereAsync(f => f.Str("agent") == "mute" && f.Str("status") == "online", "mute's arrival");
+
+        var left = await watcher.NextWhereAsync(f => f.Str("agent") == "mute" && f.Str("status") == "offline", "mute cut off");
+
+        Assert.That(left.Str("sender"), Is.EqualTo("relay_server"));
+        Assert.That(relay.Services.GetRequiredService<SessionRegistry>().IsOnline("watcher"), Is.True,
+            "a peer that answers pings is kept");
+    }
+
+    [Test]
     public async Task A_client_that_stops_reading_is_dropped_while_the_others_get_everything_and_on_return_it_gets_all_it_never_read()
     {
         await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Limits:SendQueueCapacity"] = "16" });

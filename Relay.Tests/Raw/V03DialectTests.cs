@@ -301,4 +301,39 @@ public sealed class V03DialectTests
         Assert.That((await second.NextWhereAsync(f => f.Str("message_id") == "after", "the message sent after the takeover")).Str("content"),
             Is.EqualTo("still here"));
     }
+
+    [Test]
+    public async Task A_second_hello_or_an_unreadable_since_timestamp_gets_INVALID_MESSAGE_and_the_connection_lives_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var alice = await V03Async(relay, "alice");
+
+        await alice.SendAsync(Hello("alice"));
+        var secondHello = await alice.NextAsync("the answer to a second HELLO");
+        await alice.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","since_timestamp":"yesterday"}""");
+        var badBound = await alice.NextAsync("the answer to an unreadable since_timestamp");
+        await alice.SendAsync(Message("alice", "still-here", "after the refusals"));
+        var ack = await alice.NextAsync("the ACK after the refusals");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(secondHello.ErrorCode(), Is.EqualTo(ErrorCodes.InvalidMessage), secondHello.ToString());
+            Assert.That(secondHello.GetProperty("recoverable").GetBoolean(), Is.True);
+            Assert.That(badBound.ErrorCode(), Is.EqualTo(ErrorCodes.InvalidMessage), badBound.ToString());
+            Assert.That(badBound.GetProperty("recoverable").GetBoolean(), Is.True);
+            Assert.That(ack.Str("message_type"), Is.EqualTo("ACK"), ack.ToString());
+            Assert.That(ack.Str("message_id"), Is.EqualTo("still-here"));
+        });
+    }
+
+    [Test]
+    public async Task Welcome_tells_the_heartbeat_interval_the_relay_is_set_to()
+    {
+        await using var relay = await TestRelay.StartAsync(new Dictionary<string, string?> { ["Relay:Sessions:HeartbeatIntervalSeconds"] = "7" });
+        await using var client = await RawSocketClient.ConnectAsync(relay);
+
+        await client.SendAsync(Hello("agent_001"));
+
+        Assert.That((await client.NextAsync("WELCOME")).Long("heartbeat_interval"), Is.EqualTo(7));
+    }
 }
