@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SignalRelay.Server.Core;
 using static SignalRelay.Tests.Raw.RawAgents;
@@ -163,6 +164,46 @@ public sealed class SessionLifetimeTests
         {
             Assert.That(sent, Is.LessThan(most), "dropped long before the frame count would have");
             Assert.That((await back.NextV03MessageAsync()).Str("message_id"), Is.EqualTo("d0"), "nothing it never read is lost");
+        });
+    }
+
+    [Test]
+    public async Task A_reader_dropped_while_the_relay_waited_on_its_socket_finds_SLOW_CONSUMER_and_close_1008_when_it_reads_on()
+    {
+        await using var relay = await TestRelay.StartAsync(
+            new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedBytes"] = "262144" }, sendBufferBytes: SlowReaderBufferBytes);
+        var sender = await relay.ConnectAsync("sender");
+        // Small socket buffers at both ends: the relay's write to this reader blocks long before its queue overflows.
+        using var socket = await HelloOnPlainSocketAsync(relay, "lagging");
+        await UntilOnlineAsync(relay, "lagging");
+        var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "lagging");
+        var text = new string('d', 60_000);
+        for (var sent = 0; sent < 200 && !session.IsClosed; sent++)
+        {
+            await sender.DirectAsync("lagging", Json.Of(text), $"d{sent}");
+        }
+        Assert.That(session.CloseReason?.Code, Is.EqualTo(ErrorCodes.SlowConsumer));
+
+        // The agent was only slow: it reads on, through what its socket holds, to the relay's last word.
+        var frames = new List<JsonElement>();
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        WebSocketReceiveResult received;
+        while ((received = await socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
+        {
+            message.Write(buffer, 0, received.Count);
+            if (received.EndOfMessage)
+            {
+                frames.Add(JsonDocument.Parse(message.ToArray()).RootElement.Clone());
+                message.SetLength(0);
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(frames[^1].ErrorCode(), Is.EqualTo(ErrorCodes.SlowConsumer), "the frame before the close says why");
+            Assert.That(received.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
         });
     }
 
