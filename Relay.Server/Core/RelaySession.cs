@@ -25,6 +25,7 @@ public abstract class RelaySession
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RelayError? _closeReason;
+    private volatile bool _dropQueued;
     private long _lastDeliveredSeq;
     private bool _replayStarted;
     private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
@@ -36,7 +37,8 @@ public abstract class RelaySession
         _limits = limits;
         _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(limits.Capacity)
         {
-            SingleReader = true,
+            // A connection dropped as slow empties its queue from the thread that dropped it, beside its writer.
+            SingleReader = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
@@ -103,8 +105,34 @@ public abstract class RelaySession
         _limits.Shrank(waiting + size, waiting);
     }
 
-    /// <summary>Drops the connection as one that stopped keeping up, as a full queue does.</summary>
-    protected void FellBehind() => Close(SlowConsumer, drain: false);
+    /// <summary>
+    /// Drops the connection as one that stopped keeping up, as a full queue does. What is queued is dropped, but a write
+    /// already waiting on the client's socket gets <see cref="FellBehindGrace"/> to finish before the transport is
+    /// aborted: a client that was only slow then reads on to the reason and the close, instead of a reset connection.
+    /// </summary>
+    protected void FellBehind()
+    {
+        if (!CloseOnce(SlowConsumer, drain: false))
+        {
+            return;
+        }
+        if (FellBehindGrace > TimeSpan.Zero)
+        {
+            _abort.CancelAfter(FellBehindGrace);
+        }
+        else
+        {
+            _abort.Cancel();
+        }
+        // Not left for the writer, which may wait out the grace: what no one will write leaves the relay-wide count now.
+        while (_queue.Reader.TryRead(out var dropped))
+        {
+            Dequeued(dropped.QueuedBytes);
+        }
+    }
+
+    /// <summary>How long a write in progress may take once the connection was dropped as slow; zero aborts it at once.</summary>
+    protected virtual TimeSpan FellBehindGrace => TimeSpan.Zero;
 
     /// <summary>Queues an item that holds nothing (<see cref="Outbound.QueuedBytes"/> 0) if there is room, and otherwise leaves the session as it is.</summary>
     protected bool TryEnqueue(Outbound item) => _queue.Writer.TryWrite(item);
@@ -115,15 +143,22 @@ public abstract class RelaySession
     /// </summary>
     public void Close(RelayError reason, bool drain)
     {
-        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
-        {
-            return;
-        }
-        _queue.Writer.TryComplete();
-        if (!drain)
+        if (CloseOnce(reason, drain) && !drain)
         {
             _abort.Cancel();
         }
+    }
+
+    /// <summary>Sets the reason and stops the queue (and, without <paramref name="drain"/>, its writing); false when already closed.</summary>
+    private bool CloseOnce(RelayError reason, bool drain)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        {
+            return false;
+        }
+        _dropQueued = !drain;
+        _queue.Writer.TryComplete();
+        return true;
     }
 
     /// <summary>Bounds how long a draining close may take.</summary>
@@ -143,12 +178,12 @@ public abstract class RelaySession
                 return;
             }
             var queued = _queue.Reader;
-            while (await queued.WaitToReadAsync(ct))
+            while (!_dropQueued && await queued.WaitToReadAsync(ct))
             {
                 HoldWrites();
                 try
                 {
-                    while (queued.TryRead(out var item))
+                    while (!_dropQueued && queued.TryRead(out var item))
                     {
                         await WriteTrackedAsync(item, ct);
                         Dequeued(item.QueuedBytes);

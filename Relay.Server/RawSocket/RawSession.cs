@@ -57,6 +57,9 @@ public sealed class RawSession(
         }
     }
 
+    /// <summary>The close timeout: the reason and the close frame that follow get as long again.</summary>
+    protected override TimeSpan FellBehindGrace => closeTimeout;
+
     protected override void Skipping(long seq) => _confirmation?.SkipTo(LastDeliveredSeq, seq);
 
     /// <summary>Delivery pings need both the stream that sends them and the scanner that sees their pongs.</summary>

@@ -61,6 +61,7 @@ public sealed class SessionLifetimeTests
         await using var slow = await RawSocketClient.ConnectAsync(relay, read: false);
         await slow.SendAsync(Presence("slow"));
         await UntilOnlineAsync(relay, "slow");
+        var slowSession = registry.OnlineSessions().Single(s => s.AgentId == "slow");
         await using var fast = await MeshAsync(relay, "fast");
         await using var sender = await MeshAsync(relay, "sender");
 
@@ -68,7 +69,7 @@ public sealed class SessionLifetimeTests
         const int window = 8, maxWindows = 250;
         var payload = new string('p', 30_000);
         var sent = 0;
-        for (var w = 0; w < maxWindows && registry.IsOnline("slow"); w++)
+        for (var w = 0; w < maxWindows && !slowSession.IsClosed; w++)
         {
             for (var i = 0; i < window; i++, sent++)
             {
@@ -80,9 +81,10 @@ public sealed class SessionLifetimeTests
             }
         }
         TestContext.Out.WriteLine($"slow reader dropped after {sent} frames of 30 kB");
+        Assert.That(slowSession.CloseReason?.Code, Is.EqualTo(ErrorCodes.SlowConsumer), "the slow reader is dropped");
+        await UntilOnlineAsync(relay, "slow", online: false);
         Assert.Multiple(() =>
         {
-            Assert.That(registry.IsOnline("slow"), Is.False, "the slow reader is dropped");
             Assert.That(registry.IsOnline("fast"), Is.True);
             Assert.That(registry.IsOnline("sender"), Is.True);
         });
@@ -147,13 +149,14 @@ public sealed class SessionLifetimeTests
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
         var sender = await relay.ConnectAsync("sender");
         await using var sleeper = await ConnectWithoutReadingAsync(relay, "sleeper");
+        var session = registry.OnlineSessions().Single(s => s.AgentId == "sleeper");
 
         // 60 KB each: the socket buffers take the first ones (a few MB on loopback), then 1 MiB may wait in the relay.
         // Counted by frames alone, 4,096 of them (240 MB) would have waited.
         const int most = 1000;
         var text = new string('d', 60_000);
         var sent = 0;
-        for (; sent < most && registry.IsOnline("sleeper"); sent++)
+        for (; sent < most && !session.IsClosed; sent++)
         {
             await sender.DirectAsync("sleeper", Json.Of(text), $"d{sent}");
         }
