@@ -33,6 +33,38 @@ public sealed class ReplayTests
     }
 
     [Test]
+    public async Task A_replay_of_directs_and_broadcasts_interleaved_over_several_pages_keeps_seq_order_and_each_senders_order()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var carol = await relay.ConnectAsync("carol");
+        await (await relay.ConnectAsync("bob")).DisposeAsync();
+        await WaitOffline(relay, "bob");
+
+        // Past the replay's page of 256, with what is bob's and what is not mixed at every step.
+        var sends = Enumerable.Range(0, 300).SelectMany(i => new[]
+        {
+            alice.BroadcastAsync(Json.Of($"{i}"), $"a-b{i}"),
+            alice.DirectAsync("bob", Json.Of($"{i}"), $"a-d{i}"),
+            carol.DirectAsync("bob", Json.Of($"{i}"), $"c-d{i}"),
+            carol.DirectAsync("dave", Json.Of($"{i}"), $"c-x{i}"),
+        }).ToList();
+        var acks = await Task.WhenAll(sends);
+        var owed = acks.Where(a => !a.Id.StartsWith("c-x", StringComparison.Ordinal)).Select(a => a.Seq).Order().ToList();
+
+        var bob = await relay.ConnectAsync("bob");
+        var replayed = await Wait.NextAsync(bob.Messages, owed.Count);
+        Assert.Multiple(() =>
+        {
+            Assert.That(replayed.Select(e => e.Seq), Is.EqualTo(owed), "everything owed, once, in seq order");
+            Assert.That(replayed.Where(e => e.From == "alice").Select(e => e.Id),
+                Is.EqualTo(Enumerable.Range(0, 300).SelectMany(i => new[] { $"a-b{i}", $"a-d{i}" })), "alice's order");
+            Assert.That(replayed.Where(e => e.From == "carol").Select(e => e.Id),
+                Is.EqualTo(Enumerable.Range(0, 300).Select(i => $"c-d{i}")), "carol's order");
+        });
+    }
+
+    [Test]
     public async Task Directs_to_an_agent_that_never_connected_wait_for_it_but_old_broadcasts_do_not()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -31,6 +31,57 @@ public sealed class PresenceAnnouncementTests
     }
 
     [Test]
+    public async Task A_newcomer_that_speaks_at_once_is_announced_before_its_first_message_at_every_door()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var v03Watcher = await V03Async(relay, "v03-watcher");
+        await using var meshWatcher = await MeshAsync(relay, "mesh-watcher");
+
+        // Each newcomer's first message follows its identification at once, on the same connection.
+        await using var mesh = await RawSocketClient.ConnectAsync(relay);
+        await mesh.SendAsync(Presence("fresh-mesh"));
+        await mesh.SendAsync("""{"type":"broadcast","id":"first","data":"hi"}""");
+        await using var v03 = await RawSocketClient.ConnectAsync(relay);
+        await v03.SendAsync(Hello("fresh-v03"));
+        await v03.SendAsync(Message("fresh-v03", "first", "hi"));
+        var hub = await relay.ConnectAsync("fresh-hub");
+        await hub.BroadcastAsync(Json.Of("hi"), "first");
+
+        string[] newcomers = ["fresh-mesh", "fresh-v03", "fresh-hub"];
+        var atV03 = await UntilAllSpokeAsync(v03Watcher, f => f.Str("message_type") == "MESSAGE" && f.Str("kind") != "presence", f => f.Str("sender"), newcomers);
+        var atMesh = await UntilAllSpokeAsync(meshWatcher, f => f.Str("type") == "broadcast", f => f.Str("from"), newcomers);
+        Assert.Multiple(() =>
+        {
+            foreach (var newcomer in newcomers)
+            {
+                Assert.That(atV03.FindIndex(f => f.Str("agent") == newcomer && f.Str("status") == "online"),
+                    Is.InRange(0, atV03.FindIndex(f => f.Str("sender") == newcomer)), $"{newcomer}'s arrival before its message at the v0.3 watcher");
+                Assert.That(atMesh.FindIndex(f => f.Str("type") == "presence" && f.Str("from") == newcomer),
+                    Is.InRange(0, atMesh.FindIndex(f => f.Str("type") == "broadcast" && f.Str("from") == newcomer)),
+                    $"{newcomer}'s arrival before its message at the mesh watcher");
+            }
+        });
+    }
+
+    /// <summary>Every frame <paramref name="watcher"/> gets until each of <paramref name="speakers"/> has sent it a message.</summary>
+    private static async Task<List<System.Text.Json.JsonElement>> UntilAllSpokeAsync(RawSocketClient watcher,
+        Func<System.Text.Json.JsonElement, bool> isMessage, Func<System.Text.Json.JsonElement, string?> speaker, string[] speakers)
+    {
+        var frames = new List<System.Text.Json.JsonElement>();
+        var waiting = speakers.ToHashSet();
+        while (waiting.Count > 0)
+        {
+            var frame = await watcher.NextAsync($"messages from {string.Join(", ", waiting)}");
+            frames.Add(frame);
+            if (isMessage(frame))
+            {
+                waiting.Remove(speaker(frame) ?? "");
+            }
+        }
+        return frames;
+    }
+
+    [Test]
     public async Task In_a_storm_of_departures_each_agent_that_stays_hears_of_each_departure_once()
     {
         await using var relay = await TestRelay.StartAsync();
