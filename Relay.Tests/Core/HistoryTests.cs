@@ -124,4 +124,27 @@ public sealed class HistoryTests
             Assert.That(await alice.HistoryAsync(new HistoryQuery { SinceSeq = 0 }), Has.Count.EqualTo(1), "the connection lives on");
         });
     }
+
+    [Test]
+    public async Task With_no_limit_every_door_answers_the_newest_hundred()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var acks = await Task.WhenAll(Enumerable.Range(0, 105).Select(i => alice.BroadcastAsync(Json.Of($"m{i}"), $"m{i}")));
+        var newest = acks.Skip(5).Select(a => a.Seq).ToList();
+        await using var v03 = await Raw.RawAgents.V03Async(relay, "bob");
+        using var http = new HttpClient { BaseAddress = relay.BaseUri, Timeout = Wait.Default };
+
+        var fromHub = await alice.HistoryAsync(new HistoryQuery());
+        await v03.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"}""");
+        var fromV03 = (await v03.NextWhereAsync(f => f.TryGetProperty("messages", out _), "HISTORY_RESPONSE"))
+            .GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()).ToList();
+        var fromHttp = await http.GetFromJsonAsync("/api/history?agent=carol", RelayJsonContext.Default.EnvelopeArray);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fromHub.Select(e => e.Seq), Is.EqualTo(newest), "the hub's History");
+            Assert.That(fromV03, Is.EqualTo(newest), "REQUEST_HISTORY");
+            Assert.That(fromHttp!.Select(e => e.Seq), Is.EqualTo(newest), "GET /api/history");
+        });
+    }
 }
