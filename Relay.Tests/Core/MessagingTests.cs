@@ -104,6 +104,35 @@ public sealed class MessagingTests
     }
 
     [Test]
+    public async Task A_resend_by_another_door_or_in_the_same_batch_is_one_message()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var bob = await relay.ConnectAsync("bob");
+        var alice = await relay.ConnectAsync("alice");
+
+        // Sent twice at once: both may wait for the same commit.
+        var twins = await Task.WhenAll(alice.BroadcastAsync(Json.Of("once"), "twin"), alice.BroadcastAsync(Json.Of("once"), "twin"));
+        var first = await alice.BroadcastAsync(Json.Of("once"), "42");
+        await alice.DisposeAsync();
+        await Raw.RawAgents.UntilOnlineAsync(relay, "alice", online: false);
+        // The same agent back by another door, resending what it is not sure went through, the id as a number.
+        await using var raw = await Raw.RawAgents.V03Async(relay, "alice");
+        await raw.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":42,"content":"once"}""");
+        var resent = await raw.NextWhereAsync(f => f.TryGetProperty("message_type", out var t) && t.GetString() == "ACK", "the resend's ACK");
+        await raw.SendAsync("""{"protocol_version":"0.3","message_type":"MESSAGE","message_id":"after","content":"marker"}""");
+
+        var received = await Wait.NextAsync(bob.Messages, 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(twins.Count(a => a.Duplicate), Is.EqualTo(1), "one of two sent at once is the original");
+            Assert.That(twins[1].Seq, Is.EqualTo(twins[0].Seq));
+            Assert.That(resent.GetProperty("duplicate").GetBoolean(), Is.True, resent.ToString());
+            Assert.That(resent.GetProperty("seq").GetInt64(), Is.EqualTo(first.Seq));
+            Assert.That(received.Select(e => e.Id), Is.EqualTo(new[] { "twin", "42", "after" }), "each delivered once");
+        });
+    }
+
+    [Test]
     public async Task A_stream_is_relayed_chunk_by_chunk_and_ends_with_turn_end()
     {
         await using var relay = await TestRelay.StartAsync();
