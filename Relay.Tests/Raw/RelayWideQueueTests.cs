@@ -54,4 +54,34 @@ public sealed class RelayWideQueueTests
         });
         await Wait.UntilAsync(() => queues.Waiting == 0, "every byte counted as waiting to be released");
     }
+
+    [Test]
+    public async Task A_large_reply_cut_off_by_the_connections_end_leaves_nothing_counted_as_waiting()
+    {
+        await using var relay = await TestRelay.StartAsync(
+            new Dictionary<string, string?> { ["Relay:Limits:MaxQueuedBytes"] = "2097152" }, sendBufferBytes: SlowReaderBufferBytes);
+        var queues = relay.Services.GetRequiredService<QueueLimits>();
+        var sender = await relay.ConnectAsync("sender");
+        var text = new string('h', 60_000);
+        for (var i = 0; i < 20; i++)
+        {
+            await sender.BroadcastAsync(Json.Of(text), $"h{i}");
+        }
+
+        // Replies of about 1 MiB each, asked for and never read: the first waits on the socket, the rest in the queue,
+        // until the queue's bound drops the connection in the middle of writing the first.
+        using var asker = await HelloOnPlainSocketAsync(relay, "asker");
+        await UntilOnlineAsync(relay, "asker");
+        var session = relay.Services.GetRequiredService<SessionRegistry>().OnlineSessions().Single(s => s.AgentId == "asker");
+        var request = System.Text.Encoding.UTF8.GetBytes("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY","limit":20}""");
+        for (var i = 0; i < 8 && !session.IsClosed; i++)
+        {
+            await asker.SendAsync(request, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        await Wait.UntilAsync(() => session.IsClosed, "the asker is dropped");
+        await UntilOnlineAsync(relay, "asker", online: false);
+
+        Assert.That(session.CloseReason?.Code, Is.EqualTo(ErrorCodes.SlowConsumer));
+        await Wait.UntilAsync(() => queues.Waiting == 0, "every byte counted as waiting to be released");
+    }
 }
