@@ -120,6 +120,28 @@ public sealed class MeshDialectTests
     }
 
     [Test]
+    public async Task Presence_carries_the_relays_status_over_the_agents_own_and_metadata_that_is_no_object_as_a_field()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var watcher = await MeshAsync(relay, "watcher");
+
+        await using var busy = await RawSocketClient.ConnectAsync(relay);
+        await busy.SendAsync("""{"type":"presence","from":"busy","data":{"name":"Busy","status":"away"}}""");
+        var listed = await relay.ConnectAsync("listed");
+        await listed.AnnounceAsync(Json.Parse("""["planner","coder"]"""));
+
+        var busyOnline = await watcher.NextOfAsync("from", "busy");
+        var listedOnline = await watcher.NextWhereAsync(f => f.Str("from") == "listed" && f.GetProperty("data").TryGetProperty("metadata", out _),
+            "listed's announced metadata");
+        Assert.Multiple(() =>
+        {
+            Assert.That(busyOnline.GetRawText(), Is.EqualTo("""{"type":"presence","from":"busy","data":{"name":"Busy","status":"online"}}"""));
+            Assert.That(listedOnline.GetRawText(),
+                Is.EqualTo("""{"type":"presence","from":"listed","data":{"metadata":["planner","coder"],"status":"online"}}"""));
+        });
+    }
+
+    [Test]
     public async Task A_closed_socket_tells_the_others_it_went_offline()
     {
         await using var relay = await TestRelay.StartAsync();
