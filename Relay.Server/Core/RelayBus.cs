@@ -39,15 +39,10 @@ public sealed class RelayBus(
     }
 
     /// <summary>
-    /// As <see cref="PublishAsync"/>, but a sender past its budget waits for it instead of being refused: for the parts of
-    /// a stream, which are slowed down rather than cut off halfway. Their ids are the relay's, so not held to
-    /// <c>MaxMessageIdLength</c>. The caller goes on from the thread pool, since it goes on to read and check the stream's
-    /// next part.
+    /// Checks a stream's part and waits for the sender's budget: unlike <see cref="PublishAsync"/>, a sender past its
+    /// budget waits instead of being refused, so a stream is slowed down rather than cut off halfway. Its ids are the
+    /// relay's, so not held to <c>MaxMessageIdLength</c>. <see cref="SubmitPaced"/> then queues the part.
     /// </summary>
-    public async Task<SendAck> PublishPacedAsync(string from, SendRequest request, CancellationToken ct) =>
-        await SubmitPaced(await PacedAsync(from, request, ct), ct);
-
-    /// <summary>The first half of <see cref="PublishPacedAsync"/>: checks the message and waits for the sender's budget.</summary>
     public async Task<PendingPublish> PacedAsync(string from, SendRequest request, CancellationToken ct)
     {
         var pending = new PendingPublish(Validate(from, request, idMadeByRelay: true));
@@ -56,8 +51,8 @@ public sealed class RelayBus(
     }
 
     /// <summary>
-    /// The second half of <see cref="PublishPacedAsync"/>: queues the message for commit before it returns (its place in
-    /// the bus is then fixed) and completes with its ACK on the thread pool.
+    /// Queues a part checked by <see cref="PacedAsync"/> for commit before it returns (its place in the bus is then fixed)
+    /// and completes with its ACK on the thread pool, since the caller goes on to read and check the stream's next part.
     /// </summary>
     public Task<SendAck> SubmitPaced(PendingPublish pending, CancellationToken ct) => OffTheCommitLoop.ResultAsync(Submit(pending, ct));
 

@@ -127,10 +127,8 @@ public sealed class RelayHub(
     public void Announce(JsonElement? metadata) => bus.Announce(Session, metadata);
 
     /// <summary>Relays a client stream (<see cref="HubStreams"/>); returns the ACK of its closing <c>turn_end</c>.</summary>
-    public Task<SendAck> Stream(string? to, ChannelReader<JsonElement> chunks)
-    {
-        return HubStreams.RelayAsync(bus, Session, to, chunks, Context.ConnectionAborted);
-    }
+    public Task<SendAck> Stream(string? to, ChannelReader<JsonElement> chunks) =>
+        HubStreams.RelayAsync(bus, Session, to, chunks, Context.ConnectionAborted);
 
     /// <summary>This connection's session; a call after it was closed (replaced, draining) is refused with the reason.</summary>
     private HubSession Session => Context.Items[SessionKey] switch

@@ -23,7 +23,7 @@ public sealed class CommitLoopHandOffTests
         // acknowledged the part before the sender looks, the sender rightly goes on at once, on that thread.
         var caller = Thread.CurrentThread;
 
-        var ack = await bus.PublishPacedAsync("streamer", part, CancellationToken.None);
+        var ack = await bus.SubmitPaced(await bus.PacedAsync("streamer", part, CancellationToken.None), CancellationToken.None);
 
         var wentOnFrom = Thread.CurrentThread;
         Assert.Multiple(() =>
