@@ -15,8 +15,8 @@ public sealed class ClientSignInTests
     [Test]
     public async Task Connect_returns_once_the_relay_holds_the_agent_online()
     {
-        var slow = new SlowSignIns { Delay = HeldSignIn };
-        await using var relay = await TestRelay.StartAsync(services: SlowSignIns.AddTo(slow));
+        var slow = new TroubledSignIns { Delay = HeldSignIn };
+        await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(slow));
 
         await relay.CreateClient("alice").ConnectAsync();
 
@@ -26,8 +26,8 @@ public sealed class ClientSignInTests
     [Test]
     public async Task A_client_started_after_another_reconnected_replaces_it_rather_than_being_replaced()
     {
-        var slow = new SlowSignIns();
-        await using var relay = await TestRelay.StartAsync(services: SlowSignIns.AddTo(slow));
+        var slow = new TroubledSignIns();
+        await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(slow));
         await using var proxy = new CuttableProxy(relay.BaseUri);
         await using var first = new RelayClient(new RelayClientOptions
         {
@@ -50,5 +50,41 @@ public sealed class ClientSignInTests
         await firstReplaced;
         await second.HeartbeatAsync();
         Assert.That(second.State, Is.EqualTo(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected));
+    }
+
+    [Test]
+    public async Task Connect_waits_through_sign_ins_the_relay_refuses_and_closes_until_one_is_taken()
+    {
+        var troubled = new TroubledSignIns { RefusalsLeft = 2 };
+        await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(troubled));
+
+        await relay.CreateClient("alice").ConnectAsync();
+
+        Assert.That(troubled.RefusalsLeft, Is.Zero);
+        Assert.That(relay.Services.GetRequiredService<SessionRegistry>().IsOnline("alice"), Is.True);
+    }
+
+    [Test]
+    public async Task A_reconnect_is_reported_once_the_relay_has_signed_the_agent_in_not_after_a_refused_sign_in()
+    {
+        var troubled = new TroubledSignIns();
+        await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(troubled));
+        await using var proxy = new CuttableProxy(relay.BaseUri);
+        await using var client = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = proxy.BaseUri,
+            AgentId = "alice",
+            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
+        });
+        await client.ConnectAsync();
+        var registry = relay.Services.GetRequiredService<SessionRegistry>();
+        var reconnected = Wait.ForEventAsync<(int RefusalsLeft, bool Online)>(
+            h => client.Reconnected += () => h((troubled.RefusalsLeft, registry.IsOnline("alice"))), _ => true, "the client reconnects");
+
+        troubled.RefusalsLeft = 2;
+        proxy.CutClients();
+
+        Assert.That(await reconnected, Is.EqualTo((0, true)));
+        await client.HeartbeatAsync();
     }
 }
