@@ -30,6 +30,9 @@ public sealed class RelayClient : IAsyncDisposable
     private long _lastSeq;
     private volatile bool _replaced;
     private volatile bool _connectedBefore;
+    // Reconnect attempts since the agent was last signed in. A connection the relay closed before signing the agent in
+    // hands the count on to the reconnects of its own close, so a relay that keeps refusing is tried as the delays say.
+    private int _reconnectAttempts;
     // What a connect whose connection closed before the sign-in waits for: a reconnect that signs in (null), or why the
     // client ended.
     private TaskCompletionSource<Exception?> _signedInAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -84,14 +87,15 @@ public sealed class RelayClient : IAsyncDisposable
     public async Task ConnectAsync(CancellationToken ct = default)
     {
         _signedInAgain = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reconnectAttempts = 0;
         await _connection.StartAsync(ct);
+        var connection = _connections.Latest;
         _connectedBefore = true;
         try
         {
             await SignInAsync(ct);
         }
-        catch (Exception) when (!ct.IsCancellationRequested &&
-            (_connection.State != HubConnectionState.Connected || _signedInAgain.Task.IsCompleted))
+        catch (Exception) when (!ct.IsCancellationRequested && (ClosedBeforeSignIn(connection) || _signedInAgain.Task.IsCompleted))
         {
             if (await _signedInAgain.Task.WaitAsync(ct) is { } ended)
             {
@@ -192,11 +196,15 @@ public sealed class RelayClient : IAsyncDisposable
         if (!_disposing.IsCancellationRequested && !_replaced)
         {
             _logger.LogInformation(error, "Relay connection lost; reconnecting after seq {Seq}", LastSeq);
-            if (await TryReconnectAsync(_disposing.Token))
+            switch (await TryReconnectAsync(_disposing.Token))
             {
-                _signedInAgain.TrySetResult(null);
-                Reconnected?.Invoke();
-                return;
+                case ReconnectOutcome.SignedIn:
+                    _signedInAgain.TrySetResult(null);
+                    Reconnected?.Invoke();
+                    return;
+                case ReconnectOutcome.ClosedBeforeSignIn:
+                    // That connection's own close reconnects from here.
+                    return;
             }
         }
         // Disposed on purpose, the client ends cleanly, whatever the connection it was waiting to replace died of.
@@ -207,73 +215,79 @@ public sealed class RelayClient : IAsyncDisposable
         Closed?.Invoke(reason);
     }
 
-    private async Task<bool> TryReconnectAsync(CancellationToken ct)
+    private enum ReconnectOutcome { SignedIn, ClosedBeforeSignIn, GaveUp }
+
+    private async Task<ReconnectOutcome> TryReconnectAsync(CancellationToken ct)
     {
-        for (var attempt = 0; !ct.IsCancellationRequested && !_replaced; attempt++)
+        while (!ct.IsCancellationRequested && !_replaced)
         {
             var delays = _options.ReconnectDelays;
             if (delays.Count == 0)
             {
-                return false;
+                return ReconnectOutcome.GaveUp;
             }
+            var delay = delays[Math.Min(_reconnectAttempts, delays.Count - 1)];
+            _reconnectAttempts = Math.Min(_reconnectAttempts + 1, delays.Count);
+            WebSocketConnection? connection;
             try
             {
-                await Task.Delay(delays[Math.Min(attempt, delays.Count - 1)], ct);
+                await Task.Delay(delay, ct);
                 if (_connection.State != HubConnectionState.Disconnected)
                 {
                     // The application connected again by itself meanwhile.
-                    return true;
+                    return ReconnectOutcome.SignedIn;
                 }
                 await _connection.StartAsync(ct);
+                connection = _connections.Latest;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return false;
+                return ReconnectOutcome.GaveUp;
             }
             catch (Exception ex)
             {
-                _logger.LogDebug(ex, "Reconnect attempt {Attempt} failed", attempt + 1);
+                _logger.LogDebug(ex, "Reconnect attempt {Attempt} failed", _reconnectAttempts);
                 continue;
             }
             try
             {
-                await SignInAgainAsync(ct);
+                await SignInAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return false;
+                return ReconnectOutcome.GaveUp;
+            }
+            catch (Exception ex) when (ClosedBeforeSignIn(connection))
+            {
+                _logger.LogDebug(ex, "Reconnect attempt {Attempt}: the relay closed the connection before signing the agent in", _reconnectAttempts);
+                return ReconnectOutcome.ClosedBeforeSignIn;
             }
             catch (Exception ex)
             {
                 // Connected all the same: starting again would only fail on the live connection.
                 _logger.LogWarning(ex, "Reconnected, but announcing the metadata failed");
             }
-            return true;
+            _reconnectAttempts = 0;
+            return ReconnectOutcome.SignedIn;
         }
-        return false;
+        return ReconnectOutcome.GaveUp;
     }
 
     /// <summary>
     /// Announces the metadata, or without any just calls the relay. SignalR's start completes once the relay has
     /// answered the handshake, before the hub has signed the agent in; the relay serves a call only after that. So
     /// once this returns the relay holds the connection as the agent's, and a client started after it replaces this
-    /// one rather than being replaced by it.
+    /// one rather than being replaced by it. An announcement counts against the agent's send budget, and an agent that
+    /// has just been sending may have spent it: then it is tried again as the budget refills, until it is taken or the
+    /// connection is gone.
     /// </summary>
-    private Task SignInAsync(CancellationToken ct) =>
-        _options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : HeartbeatAsync(ct);
-
-    /// <summary>
-    /// Signs in on a new connection, which the relay holds no metadata for until then. An announcement counts against
-    /// the agent's send budget, and an agent that has just been sending may have spent it: then it is tried again as
-    /// the budget refills, until it is taken or the connection is gone (the next one announces anew).
-    /// </summary>
-    private async Task SignInAgainAsync(CancellationToken ct)
+    private async Task SignInAsync(CancellationToken ct)
     {
         while (true)
         {
             try
             {
-                await SignInAsync(ct);
+                await (_options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : HeartbeatAsync(ct));
                 return;
             }
             catch (HubException ex) when (IsRateLimited(ex) && _connection.State == HubConnectionState.Connected)
@@ -282,6 +296,12 @@ public sealed class RelayClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Whether a sign-in failed because the relay closed the connection first (its sign-in refused, as when the store
+    /// fails), rather than because the relay refused the call on a connection that lives on.
+    /// </summary>
+    private static bool ClosedBeforeSignIn(WebSocketConnection? connection) => connection is null || connection.IsClosing;
 
     private Uri WithQuery(Uri hubAddress)
     {

@@ -117,6 +117,12 @@ internal sealed class WebSocketConnection : ConnectionContext
         }
     }
 
+    /// <summary>
+    /// True once the connection is going: the hub connection disposes its transport when it has closed, before it fails
+    /// the calls still waiting for an answer, so a call that failed on a closing connection can be told from a refusal.
+    /// </summary>
+    public bool IsClosing => _closing;
+
     public override void Abort(ConnectionAbortedException abortReason) => _socket.Abort();
 
     /// <summary>From now on a write the server does not take within the close timeout gives up, and so does the close.</summary>

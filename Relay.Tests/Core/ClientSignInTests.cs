@@ -1,5 +1,6 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
 using SignalRelay.Client;
-using SignalRelay.Contracts;
 using SignalRelay.Server.Core;
 
 namespace SignalRelay.Tests.Core;
@@ -62,6 +63,23 @@ public sealed class ClientSignInTests
 
         Assert.That(troubled.RefusalsLeft, Is.Zero);
         Assert.That(relay.Services.GetRequiredService<SessionRegistry>().IsOnline("alice"), Is.True);
+    }
+
+    [Test]
+    public async Task Connect_throws_a_refused_announcement_at_once_and_the_connection_lives_on()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = new RelayClient(new RelayClientOptions
+        {
+            ServerUrl = relay.BaseUri,
+            AgentId = "alice",
+            Metadata = JsonSerializer.SerializeToElement(new { about = new string('m', 9000) }),
+        });
+
+        var refusal = Assert.ThrowsAsync<HubException>(() => client.ConnectAsync());
+
+        Assert.That(refusal!.Message, Does.StartWith($"{ErrorCodes.InvalidMessage}:"));
+        await client.HeartbeatAsync();
     }
 
     [Test]
