@@ -47,6 +47,10 @@ public sealed class SqliteMessageStore(
         await _writer.OpenAsync(ct);
         await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", ct);
         await ExecuteAsync(_writer, $"PRAGMA synchronous={options.Value.Storage.Synchronous};", ct);
+        // SQLite begins the log again after a checkpoint but keeps its file as large as it ever grew: a reader that held
+        // back checkpoints for a while (a backup) would leave it that large until the relay stops. The writer, which
+        // makes nearly every commit, cuts it back to this when it begins the log again.
+        await ExecuteAsync(_writer, $"PRAGMA journal_size_limit={WriteAheadLogLimitBytes};", ct);
         // EF Core's migration lock is a row it inserts before migrating and deletes after: a relay killed in between (a
         // platform giving up on a long upgrade) leaves the row, and every later start waits for it for ever. The lock
         // file taken above is the real guard (the system lets it go when a process dies), so a row here is stale.
@@ -71,6 +75,9 @@ public sealed class SqliteMessageStore(
         newest.CommandText = HighestSeqSql;
         _highestSeq = await newest.ExecuteScalarAsync(ct) is long seq ? seq : 0;
     }
+
+    /// <summary>Twice what the log reaches between SQLite's automatic checkpoints (1,000 pages of 4 KiB), so a usual run never cuts it.</summary>
+    public const long WriteAheadLogLimitBytes = 8 * 1024 * 1024;
 
     private const string HighestSeqSql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)";
 

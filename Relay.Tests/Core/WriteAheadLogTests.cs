@@ -1,12 +1,12 @@
 using System.Text.Json;
 using SignalRelay.Client;
+using SignalRelay.Server.Storage;
 
 namespace SignalRelay.Tests.Core;
 
 public sealed class WriteAheadLogTests
 {
-    // The log reaches about 4 MiB between SQLite's automatic checkpoints (1,000 pages of 4 KiB); twice that is its usual size.
-    private const long UsualLogBytes = 8 * 1024 * 1024;
+    private const long UsualLogBytes = SqliteMessageStore.WriteAheadLogLimitBytes;
 
     /// <summary>
     /// A reader holding one snapshot (a backup, an operator's <c>sqlite3</c> shell left in a transaction) keeps every
