@@ -20,7 +20,7 @@ public sealed class StoreFailureTests
         var alice = await relay.ConnectAsync("alice");
         var bob = await relay.ConnectAsync("bob");
 
-        using (RefuseInserts(relay.DatabasePath))
+        using (StoreSabotage.RefuseInserts(relay.DatabasePath))
         {
             var refused = Assert.ThrowsAsync<HubException>(() => alice.BroadcastAsync(Json.Of("first try"), "m1"));
             Assert.That(refused?.Message, Does.Contain($"{ErrorCodes.StoreUnavailable}: "));
@@ -70,7 +70,7 @@ public sealed class StoreFailureTests
         await using var relay = await TestRelay.StartAsync();
         await using var alice = await V03Async(relay, "alice");
 
-        using (RefuseInserts(relay.DatabasePath))
+        using (StoreSabotage.RefuseInserts(relay.DatabasePath))
         {
             await alice.SendAsync(Message("alice", "m1", "first try"));
             var error = await alice.NextOfAsync("message_type", "ERROR");
@@ -104,7 +104,7 @@ public sealed class StoreFailureTests
             await alice.NextOfAsync("message_id", id);
         }
 
-        using (HideMessages(relay.DatabasePath))
+        using (StoreSabotage.HideMessages(relay.DatabasePath))
         {
             await using var bob = await V03Async(relay, "bob");
             var error = await bob.NextOfAsync("message_type", "ERROR");
@@ -147,7 +147,7 @@ public sealed class StoreFailureTests
         var hubAgent = await relay.ConnectAsync("hubby");
         await using var rawAgent = await V03Async(relay, "rawley");
 
-        using (HideMessages(relay.DatabasePath))
+        using (StoreSabotage.HideMessages(relay.DatabasePath))
         {
             var hubRefusal = Assert.ThrowsAsync<HubException>(() => hubAgent.HistoryAsync());
             await rawAgent.SendAsync("""{"protocol_version":"0.3","message_type":"REQUEST_HISTORY"}""");
@@ -177,7 +177,7 @@ public sealed class StoreFailureTests
         // A process of its own, so the test can wait for the failed flush in its log.
         await using var relay = await RelayProcess.StartOnLoopbackAsync(db,
             new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "1" });
-        var refusal = Refuse(db, "INSERT ON presence");
+        var refusal = StoreSabotage.Refuse(db, "INSERT ON presence");
         // Connected throughout, so nothing about bob changes after the refused flush.
         await using var bob = await V03Async(relay.RawDoorUri, "bob");
         await Wait.UntilAsync(() => relay.Output.Contains("PresenceFlushService failed"), "a presence flush fails");
@@ -194,7 +194,7 @@ public sealed class StoreFailureTests
         using var http = new HttpClient { BaseAddress = relay.BaseUri };
         var alice = await relay.ConnectAsync("alice");
 
-        using (RefuseInserts(relay.DatabasePath))
+        using (StoreSabotage.RefuseInserts(relay.DatabasePath))
         {
             Assert.ThrowsAsync<HubException>(() => alice.BroadcastAsync(Json.Of("refused")));
             Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
@@ -223,7 +223,7 @@ public sealed class StoreFailureTests
 
         Task<SendAck> waiting;
         // Another process holding the database's write lock, as an operator's sqlite3 shell left in a transaction does.
-        using (Change.Make(relay.DatabasePath, "BEGIN IMMEDIATE", "ROLLBACK"))
+        using (StoreSabotage.Make(relay.DatabasePath, "BEGIN IMMEDIATE", "ROLLBACK"))
         {
             waiting = alice.BroadcastAsync(Json.Of("waits for the lock"));
             await Wait.UntilAsync(() => health.CommitInProgress, "the commit waits for the lock");
@@ -235,39 +235,5 @@ public sealed class StoreFailureTests
 
         Assert.That((await waiting).Seq, Is.Positive, "the message is stored once the lock is let go");
         Assert.That((await http.GetAsync("/readyz")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-    }
-
-    private static Change RefuseInserts(string databasePath) => Refuse(databasePath, "INSERT ON messages");
-
-    /// <summary>Aborts every write of the given kind (<c>INSERT ON messages</c>) until disposed.</summary>
-    private static Change Refuse(string databasePath, string write) => Change.Make(databasePath,
-        $"CREATE TRIGGER refuse BEFORE {write} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END", "DROP TRIGGER refuse");
-
-    /// <summary>Renames the messages table away, so every read of it fails, until disposed.</summary>
-    private static Change HideMessages(string databasePath) => Change.Make(databasePath,
-        "ALTER TABLE messages RENAME TO messages_hidden", "ALTER TABLE messages_hidden RENAME TO messages");
-
-    /// <summary>A change to the relay's database, made beside the running relay and undone when disposed.</summary>
-    private sealed class Change(SqliteConnection connection, string undo) : IDisposable
-    {
-        public static Change Make(string databasePath, string make, string undo)
-        {
-            var connection = StoreFile.Open(databasePath);
-            Execute(connection, make);
-            return new Change(connection, undo);
-        }
-
-        public void Dispose()
-        {
-            Execute(connection, undo);
-            connection.Dispose();
-        }
-
-        private static void Execute(SqliteConnection connection, string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.ExecuteNonQuery();
-        }
     }
 }
