@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using SignalRelay.Contracts;
 using SignalRelay.Server.Auth;
@@ -76,7 +77,12 @@ public static class RelayApp
         var paths = new StoragePaths(configuration);
         services.AddSingleton(paths);
         services.AddSingleton<DatabaseLock>();
-        services.AddDbContextFactory<RelayDbContext>(o => o.UseSqlite(paths.ConnectionString));
+        // The relay logs the store's failures itself (StoreFailureLog, each service's own), once an episode: EF Core would
+        // log two errors with a stack trace for every read a failing store refuses, and every client of it comes back.
+        services.AddDbContextFactory<RelayDbContext>(o => o.UseSqlite(paths.ConnectionString).ConfigureWarnings(w => w.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
         services.AddSingleton<VolumeFloor>();
         services.AddSingleton<IMessageStore, SqliteMessageStore>();
 
@@ -84,6 +90,7 @@ public static class RelayApp
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<QueueLimits>();
         services.AddSingleton<StoreHealth>();
+        services.AddSingleton<StoreFailureLog>();
         services.AddSingleton<DrainState>();
         services.AddSingleton<AgentRateLimits>();
         services.AddSingleton<FramePacing>();
@@ -110,6 +117,7 @@ public static class RelayApp
         services.AddHostedService<StoreSizeRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
         services.AddHostedService<PacedConnectionsLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreFailureLog>());
         services.AddDeploymentSupport();
 
         services.AddHealthChecks()

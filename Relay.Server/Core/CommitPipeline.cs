@@ -15,6 +15,7 @@ public sealed class CommitPipeline(
     IMessageStore store,
     SessionRegistry registry,
     StoreHealth health,
+    StoreFailureLog failures,
     IOptions<RelayOptions> options,
     ILogger<CommitPipeline> logger) : BackgroundService
 {
@@ -83,7 +84,7 @@ public sealed class CommitPipeline(
             health.ReportFailure(ex);
             if (ex is not VolumeFloor.NoRoomException)
             {
-                logger.LogError(ex, "Committing a batch of {Count} messages failed", batch.Count);
+                failures.Failed($"committing a batch of {batch.Count} messages", ex);
             }
             var error = new RelayException(ErrorCodes.StoreUnavailable, "The message could not be stored; it was not sent.");
             foreach (var pending in batch)

@@ -13,7 +13,7 @@ public sealed class RelayBus(
     AgentRateLimits rateLimits,
     TimeProvider clock,
     IOptions<RelayOptions> options,
-    ILogger<RelayBus> logger)
+    StoreFailureLog failures)
 {
     private static readonly JsonElement NullContent = JsonElement.Parse("null");
 
@@ -94,7 +94,7 @@ public sealed class RelayBus(
             }
             var limit = Math.Clamp(query.Limit ?? _limits.DefaultHistoryLimit, 1, _limits.MaxHistoryLimit);
             rateLimits.TakeHistory(reader, limit);
-            return StoreReads.GuardAsync(store.HistoryAsync(viewer, query, limit, ct), "its history", logger);
+            return StoreReads.GuardAsync(store.HistoryAsync(viewer, query, limit, ct), "its history", failures);
         }
         catch (RelayException ex)
         {

@@ -14,7 +14,7 @@ namespace SignalRelay.Server.Core;
 /// answer ends the plan with <c>STORE_UNAVAILABLE</c>: the agent's cursor stays where it was, so it is sent all of it
 /// on a later connection.
 /// </summary>
-public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options, ILogger<ReplayPlanner> logger)
+public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimits, IOptions<RelayOptions> options, StoreFailureLog failures)
 {
     private const int PageSize = 256;
 
@@ -120,7 +120,7 @@ public sealed class ReplayPlanner(IMessageStore store, AgentRateLimits rateLimit
             })
             : null;
 
-    private Task<T> ReadAsync<T>(Task<T> read) => StoreReads.GuardAsync(read, "what this agent missed", logger);
+    private Task<T> ReadAsync<T>(Task<T> read) => StoreReads.GuardAsync(read, "what this agent missed", failures);
 
     private static int CountRereads(Registration registration, IReadOnlyList<Envelope> page)
     {

@@ -8,7 +8,7 @@ namespace SignalRelay.Server.Core;
 /// </summary>
 public static class StoreReads
 {
-    public static async Task<T> GuardAsync<T>(Task<T> read, string what, ILogger logger)
+    public static async Task<T> GuardAsync<T>(Task<T> read, string what, StoreFailureLog failures)
     {
         try
         {
@@ -16,7 +16,7 @@ public static class StoreReads
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or RelayException))
         {
-            logger.LogWarning(ex, "Reading {What} from the store failed", what);
+            failures.Failed($"reading {what}", ex);
             throw new RelayException(ErrorCodes.StoreUnavailable, $"The relay could not read {what}; try again shortly.");
         }
     }
