@@ -124,7 +124,9 @@ public static class RelayApp
             .AddCheck<StoreHealthCheck>("store", tags: [OperationsEndpoints.ReadinessTag])
             .AddCheck<DrainHealthCheck>("drain", tags: [OperationsEndpoints.ReadinessTag]);
 
-        services.AddLogging(o => o.AddFilter(RelayHubFilter.DispatcherCategory, LogLevel.Critical));
+        services.AddLogging(o => o
+            .AddFilter(RelayHubFilter.DispatcherCategory, LogLevel.Critical)
+            .AddFilter(StoreHealthCheck.ServiceCategory, LogLevel.Critical));
         services.AddSignalR(o =>
             {
                 // Lets a client pipeline sends instead of waiting a commit per message. Per-sender order holds:

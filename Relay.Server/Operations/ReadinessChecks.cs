@@ -12,9 +12,19 @@ public sealed class DrainHealthCheck(DrainState drain) : IHealthCheck
             : HealthCheckResult.Healthy());
 }
 
-/// <summary>Unhealthy when the store does not answer, or commits are failing or stalled (<see cref="StoreHealth"/>).</summary>
-public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : IHealthCheck
+/// <summary>
+/// Unhealthy when the store does not answer, or commits are failing or stalled (<see cref="StoreHealth"/>). A store that
+/// does not answer is logged by <see cref="StoreFailureLog"/>, as commits that fail are.
+/// </summary>
+public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health, StoreFailureLog failures) : IHealthCheck
 {
+    /// <summary>
+    /// The health check service's logging category. It logs every unhealthy answer as an error, with the exception, and a
+    /// platform asks every few seconds, anyone as often as they like: a draining relay would log errors, and one whose
+    /// store fails one for each asking. What makes the relay unready is logged where it happens, once.
+    /// </summary>
+    public const string ServiceCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (health.CurrentFailure is { } failure)
@@ -28,6 +38,7 @@ public sealed class StoreHealthCheck(IMessageStore store, StoreHealth health) : 
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            failures.Failed("answering the readiness check", ex);
             return HealthCheckResult.Unhealthy("the store does not answer", ex);
         }
     }
