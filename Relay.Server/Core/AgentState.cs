@@ -34,4 +34,7 @@ internal sealed class AgentState(string id)
     public bool FirstNotStarted { get; set; }
 
     public bool Dirty { get; set; }
+
+    /// <summary>The cursor the store holds for the agent, as far as this process knows.</summary>
+    public long StoredCursor { get; set; }
 }

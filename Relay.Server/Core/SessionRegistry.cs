@@ -47,6 +47,7 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                 _agents[r.Id] = new AgentState(r.Id)
                 {
                     Cursor = r.Cursor,
+                    StoredCursor = r.Cursor,
                     BroadcastsFloor = r.BroadcastsFloor,
                     LastSeen = r.LastSeen,
                     Protocol = r.Protocol,
@@ -347,6 +348,30 @@ public sealed class SessionRegistry(TimeProvider clock, IOptions<RelayOptions> o
                     a.Protocol));
             }
             return changed;
+        }
+    }
+
+    /// <summary>Whether an agent has read further than the cursor the store holds for it.</summary>
+    public bool HasUnstoredCursors()
+    {
+        lock (_gate)
+        {
+            return _agents.Values.Any(a => Math.Max(a.Cursor, a.Session?.ConfirmedSeq ?? 0) > a.StoredCursor);
+        }
+    }
+
+    /// <summary>Notes the cursors of records <see cref="CollectChanges"/> gave out as stored.</summary>
+    public void MarkSaved(IReadOnlyList<AgentRecord> saved)
+    {
+        lock (_gate)
+        {
+            foreach (var record in saved)
+            {
+                if (_agents.TryGetValue(record.Id, out var agent))
+                {
+                    agent.StoredCursor = Math.Max(agent.StoredCursor, record.Cursor);
+                }
+            }
         }
     }
 
