@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SignalRelay.Server;
 using SignalRelay.Server.Operations;
 
@@ -23,8 +24,13 @@ catch (OperationCanceledException) when (lifetime?.ApplicationStopping.IsCancell
 }
 catch (Exception ex)
 {
-    // A bad setting, or a store that will not open. One line and exit code 1, rather than the runtime's crash report
-    // and an abort, is what a platform's log and restart policy should see; the host has logged a failed start whole.
+    // A bad setting, a store that will not open, a port in use. One line and exit code 1, rather than the runtime's crash
+    // report and an abort, is what a platform's log and restart policy should see (the host's own error line is kept
+    // out: HostStartLog). Anything else is a fault of the relay's, told whole.
     Console.Error.WriteLine($"SignalRelay stopped: {ex.Message}");
+    if (ex is not (InvalidOperationException or OptionsValidationException or IOException or System.Net.Sockets.SocketException))
+    {
+        Console.Error.WriteLine(ex);
+    }
     return 1;
 }

@@ -29,9 +29,12 @@ public static class RelayApp
         });
         ConfigureUrls(builder);
         AddRelay(builder.Services, builder.Configuration);
+        var hostStart = new HostStartLog();
+        hostStart.AddTo(builder.Logging);
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        hostStart.Watch(app.Lifetime);
         app.UseHttpRequestPacing();
         app.UseRawSocketWriteCoalescing();
         app.UseWebSockets();
