@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 
 namespace SignalRelay.Tests.Auth;
@@ -57,6 +58,53 @@ public sealed class AuthLoggingTests
         Assert.That(statuses, Is.All.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(ReportedOutages(relay.Output), Has.Count.LessThanOrEqualTo(2), relay.Output);
         Assert.That(ReportedOutages(relay.Output).Sum(), Is.EqualTo(Requests), "only the well-formed tokens waited on the provider");
+    }
+
+    [Test]
+    public async Task Hub_handshakes_that_come_after_their_token_lapsed_are_refused_with_no_error_in_the_log()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        var environment = issuer.RelaySettings().ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value);
+        using var data = new TempDirectory();
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(data.File("relay.db"), environment);
+        var lapses = DateTime.UtcNow.AddSeconds(3);
+        var token = issuer.Token("alice", new TokenSpec { Expires = lapses });
+
+        // The upgrade's check passes; each client is slow to send its handshake, which comes once the token has lapsed.
+        var sockets = new List<ClientWebSocket>();
+        for (var i = 0; i < 3; i++)
+        {
+            var socket = new ClientWebSocket();
+            sockets.Add(socket);
+            await socket.ConnectAsync(new Uri($"ws://{relay.BaseUri.Authority}{HubProtocol.Path}?access_token={token}"), CancellationToken.None);
+        }
+        await Wait.UntilAsync(() => DateTime.UtcNow > lapses.AddSeconds(1), "the token lapses");
+        foreach (var socket in sockets)
+        {
+            using (socket)
+            {
+                Assert.That(await ReceivedUntilClosedAsync(socket, SecuredRelay.HubHandshake), Does.Contain(ErrorCodes.TokenExpired));
+            }
+        }
+
+        Assert.That(ConsoleLog.WarningsAndErrors(relay.Output), Is.Empty, relay.Output);
+    }
+
+    private static async Task<string> ReceivedUntilClosedAsync(ClientWebSocket socket, string text)
+    {
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+        var received = new System.Text.StringBuilder();
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return received.ToString();
+            }
+            received.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
     }
 
     private static async Task<HttpStatusCode> StatusWithTokenAsync(HttpClient http, string token)
