@@ -138,6 +138,8 @@ public static class RelayApp
                 o.AddFilter<RelayHubFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HubConnectionHandler<RelayHub>>(sp,
+            new HubRefusalQuietLogging(sp.GetRequiredService<ILoggerFactory>())));
         services.Remove(services.Single(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol)));
         services.AddSingleton<IHubProtocol>(sp => new RelayErrorText(new UnknownMessagesAsPings(new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()))));
         services.AddOptions<HubOptions>().Configure<IOptions<RelayOptions>>((o, relay) =>

@@ -8,8 +8,9 @@ namespace SignalRelay.Server.Hub;
 /// the caller as <c>CODE: message</c> and is logged at Debug: a client's mistake is not the relay's error, and a
 /// flood of them must not flood the log. Anything else is the relay's fault, logged as an error. SignalR's
 /// dispatcher would log every exception, refusals included, as an error with its stack trace, so its category is
-/// kept quiet (<see cref="DispatcherCategory"/>). A hub that cannot even be created fails every connection too,
-/// and that is still logged as an error, by SignalR's connection handler.
+/// kept quiet (<see cref="DispatcherCategory"/>). A refused connection is logged at Debug here, and SignalR's connection
+/// handler, which would log it as an error too, passes it over (<see cref="HubRefusalQuietLogging"/>); any other failure to
+/// sign a connection in, a hub that cannot even be created included, is still logged as an error, by that handler.
 /// </summary>
 public sealed class RelayHubFilter(ILogger<RelayHubFilter> logger) : IHubFilter
 {
@@ -47,9 +48,11 @@ public sealed class RelayHubFilter(ILogger<RelayHubFilter> logger) : IHubFilter
         }
         catch (RelayException ex)
         {
+            logger.LogDebug("Refused a hub connection's sign-in ({ConnectionId}): {Code}", context.Context.ConnectionId, ex.Error.Code);
             throw Refusal(ex);
         }
     }
 
-    private static HubException Refusal(RelayException ex) => new($"{ex.Error.Code}: {ex.Error.Message}");
+    // The refusal goes with it, which tells HubRefusalQuietLogging that it is one.
+    private static HubException Refusal(RelayException ex) => new($"{ex.Error.Code}: {ex.Error.Message}", ex);
 }
