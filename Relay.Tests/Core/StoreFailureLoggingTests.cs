@@ -55,6 +55,25 @@ public sealed class StoreFailureLoggingTests
         }
     }
 
+    [Test]
+    public async Task Presence_writes_a_failing_store_refuses_round_after_round_are_logged_once_then_counted()
+    {
+        using var dir = new TempDirectory();
+        var db = dir.File("relay.db");
+        await using var relay = await RelayProcess.StartOnLoopbackAsync(db,
+            new Dictionary<string, string?> { ["Relay__Storage__PresenceFlushSeconds"] = "1" });
+
+        using (StoreSabotage.Refuse(db, "INSERT ON presence"))
+        {
+            // bob's first record is written again every round, and refused every time.
+            await using var bob = await V03Async(relay.RawDoorUri, "bob");
+            await Wait.UntilAsync(() => StillFailingCounts(relay.Output).Count > 0 || ConsoleLog.WarningsAndErrors(relay.Output).Count > 2,
+                "the failures are counted, or logged one by one", TimeSpan.FromSeconds(30));
+        }
+
+        Assert.That(ConsoleLog.WarningsAndErrors(relay.Output), Has.Count.EqualTo(2), relay.Output);
+    }
+
     /// <summary>bob is known and away, and alice sent a message since: each of bob's sign-ins reads it from the store.</summary>
     private static async Task OweBobAMessageAsync(RelayProcess relay)
     {
