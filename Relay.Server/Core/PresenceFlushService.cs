@@ -13,6 +13,7 @@ namespace SignalRelay.Server.Core;
 public sealed class PresenceFlushService(
     SessionRegistry registry,
     IMessageStore store,
+    StoreFailureLog failures,
     ShutdownCoordinator shutdown,
     IOptions<RelayOptions> options,
     ILogger<PresenceFlushService> logger) : PeriodicService(logger), IHostedLifecycleService
@@ -73,11 +74,15 @@ public sealed class PresenceFlushService(
                 await store.SaveAgentsAsync(changes, ct);
                 registry.MarkSaved(changes);
             }
-            catch
+            catch (Exception ex)
             {
                 // Collecting cleared their marks, and nothing else may change them again: mark them for the next round.
                 registry.MarkUnsaved(changes);
-                throw;
+                if (ex is OperationCanceledException)
+                {
+                    throw;
+                }
+                failures.Failed("writing agents' presence", ex);
             }
         }
         finally

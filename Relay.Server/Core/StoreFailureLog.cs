@@ -1,9 +1,9 @@
 namespace SignalRelay.Server.Core;
 
 /// <summary>
-/// The store's failures (a read, a commit) as the log tells them. Each one refuses a client with <c>STORE_UNAVAILABLE</c>,
-/// and every client of a failing store is refused and comes back within seconds, so a line with a stack trace for each
-/// would bury the log. The first failure of an episode is logged as an error with its exception; the ones after it are
+/// The store's failures (a read, a commit, a presence write) as the log tells them. Most refuse a client with
+/// <c>STORE_UNAVAILABLE</c>, and every client of a failing store is refused and comes back within seconds, so a line with a
+/// stack trace for each would bury the log. The first failure of an episode is logged as an error with its exception; the ones after it are
 /// counted and told once an interval, with the last one's message; an interval without a failure ends the episode.
 /// </summary>
 public sealed class StoreFailureLog(ILogger<StoreFailureLog> logger) : PeriodicService(logger)
@@ -50,12 +50,12 @@ public sealed class StoreFailureLog(ILogger<StoreFailureLog> logger) : PeriodicS
         }
         if (counted > 0)
         {
-            logger.LogWarning("The store is still failing: {Count} more reads or commits failed in the last {Seconds} s, the last {What}: {Error}",
+            logger.LogWarning("The store is still failing: {Count} more reads or writes failed in the last {Seconds} s, the last {What}: {Error}",
                 counted, Interval.TotalSeconds, lastWhat, lastError);
         }
         else if (ended)
         {
-            logger.LogInformation("No store read or commit has failed for {Seconds} s", Interval.TotalSeconds);
+            logger.LogInformation("No store read or write has failed for {Seconds} s", Interval.TotalSeconds);
         }
         return Task.CompletedTask;
     }

@@ -180,7 +180,7 @@ public sealed class StoreFailureTests
         var refusal = StoreSabotage.Refuse(db, "INSERT ON presence");
         // Connected throughout, so nothing about bob changes after the refused flush.
         await using var bob = await V03Async(relay.RawDoorUri, "bob");
-        await Wait.UntilAsync(() => relay.Output.Contains("PresenceFlushService failed"), "a presence flush fails");
+        await Wait.UntilAsync(() => relay.Output.Contains("The store failed writing agents' presence"), "a presence flush fails");
         refusal.Dispose();
 
         await Wait.UntilAsync(() => StoreFile.StatusOf(db, "bob") == PresenceStatus.Online, "bob's presence is saved");
