@@ -3,8 +3,9 @@ namespace SignalRelay.Server.Core;
 /// <summary>
 /// The store's failures (a read, a commit, a presence write) as the log tells them. Most refuse a client with
 /// <c>STORE_UNAVAILABLE</c>, and every client of a failing store is refused and comes back within seconds, so a line with a
-/// stack trace for each would bury the log. The first failure of an episode is logged as an error with its exception; the ones after it are
-/// counted and told once an interval, with the last one's message; an interval without a failure ends the episode.
+/// stack trace for each would bury the log. The first failure of an episode is logged as an error with its exception; the
+/// ones after it are counted and told once an interval, with the last one's message; an interval without a failure ends
+/// the episode.
 /// </summary>
 public sealed class StoreFailureLog(ILogger<StoreFailureLog> logger) : PeriodicService(logger)
 {
