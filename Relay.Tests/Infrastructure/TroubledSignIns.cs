@@ -13,6 +13,7 @@ public sealed class TroubledSignIns : IHubFilter
 {
     private readonly Lock _lock = new();
     private int _refusalsLeft;
+    private int _begun;
 
     public TimeSpan Delay { get; set; }
 
@@ -22,11 +23,15 @@ public sealed class TroubledSignIns : IHubFilter
         set { lock (_lock) { _refusalsLeft = value; } }
     }
 
+    /// <summary>Sign-ins begun so far: each one's connection has had its handshake answered.</summary>
+    public int Begun => Volatile.Read(ref _begun);
+
     public static Action<IServiceCollection> AddTo(TroubledSignIns filter) =>
         services => services.Configure<HubOptions>(o => o.AddFilter(filter));
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
+        Interlocked.Increment(ref _begun);
         await Task.Delay(Delay);
         if (TakeRefusal())
         {
