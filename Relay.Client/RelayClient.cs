@@ -29,6 +29,9 @@ public sealed class RelayClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private long _lastSeq;
     private volatile bool _replaced;
+    // The last reason the relay gave for closing a connection (a non-recoverable error): why the client ended, if it does.
+    private volatile RelayError? _farewell;
+    private int _ended;
     private volatile bool _connectedBefore;
     // Reconnect attempts since the agent was last signed in. A connection the relay closed before signing the agent in
     // hands the count on to the reconnects of its own close, so a relay that keeps refusing is tried as the delays say.
@@ -76,7 +79,10 @@ public sealed class RelayClient : IAsyncDisposable
     public event Action<RelayError>? ErrorReceived;
     public event Action? Reconnected;
 
-    /// <summary>Raised when the client stops for good: disposed, replaced by another connection, or out of retries.</summary>
+    /// <summary>
+    /// Raised once, when the client stops for good: with null when disposed; replaced by another connection, or out of
+    /// retries, with why (a relay's reason as <c>CODE: message</c>), which <see cref="Messages"/> then ends with too.
+    /// </summary>
     public event Action<Exception?>? Closed;
 
     /// <summary>
@@ -185,6 +191,7 @@ public sealed class RelayClient : IAsyncDisposable
         ErrorReceived?.Invoke(error);
         if (!error.Recoverable)
         {
+            _farewell = error;
             // The relay is about to close this connection; leaving first makes it a clean close.
             // Not awaited: stopping waits for this very handler to return.
             _ = _connection.StopAsync();
@@ -207,10 +214,23 @@ public sealed class RelayClient : IAsyncDisposable
                     return;
             }
         }
-        // Disposed on purpose, the client ends cleanly, whatever the connection it was waiting to replace died of.
-        var reason = _disposing.IsCancellationRequested ? null : error;
-        _signedInAgain.TrySetResult(reason ?? new InvalidOperationException(_replaced
-            ? "Another connection signed in as this agent." : "The client was closed."));
+        End(error);
+    }
+
+    /// <summary>
+    /// Ends the client, once: a reconnect cancelled by the dispose ends it, and so does the close of the connection it had
+    /// opened. Disposed on purpose, the client ends cleanly, whatever the connection it was waiting to replace died of.
+    /// </summary>
+    private void End(Exception? closedBy)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) == 1)
+        {
+            return;
+        }
+        var reason = _disposing.IsCancellationRequested ? null
+            : _farewell is { } told ? new HubException($"{told.Code}: {told.Message}")
+            : closedBy ?? new InvalidOperationException("The relay closed the connection.");
+        _signedInAgain.TrySetResult(reason ?? new ObjectDisposedException(nameof(RelayClient)));
         _messages.Writer.TryComplete(reason);
         Closed?.Invoke(reason);
     }
