@@ -36,9 +36,11 @@ public sealed class RelayClient : IAsyncDisposable
     // Reconnect attempts since the agent was last signed in. A connection the relay closed before signing the agent in
     // hands the count on to the reconnects of its own close, so a relay that keeps refusing is tried as the delays say.
     private int _reconnectAttempts;
-    // What a connect whose connection closed before the sign-in waits for: a reconnect that signs in (null), or why the
-    // client ended.
-    private TaskCompletionSource<Exception?> _signedInAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lifecycle = new();
+    // What a connect waits for: completed with null once the agent is signed in, or with why the client ended. Null until
+    // a connect opens a connection; a connection lost after a sign-in begins a new one, for the reconnect to complete, so
+    // a connect made meanwhile waits for that rather than opening a second connection.
+    private TaskCompletionSource<Exception?>? _signedIn;
 
     public RelayClient(RelayClientOptions options)
     {
@@ -88,26 +90,74 @@ public sealed class RelayClient : IAsyncDisposable
     /// <summary>
     /// Returns once the relay has signed the agent in. If the relay closes the connection first (a token that lapsed on
     /// the way, a relay shutting down), the client reconnects as <see cref="RelayClientOptions.ReconnectDelays"/> allow,
-    /// and this throws why it gave up, if it does.
+    /// and this throws why it gave up, if it does. Called while a connect or reconnect is under way it waits for that
+    /// one, and once signed in it returns at once. Cancelling stops the wait: a connection already open goes on signing
+    /// in (dispose the client to stop it). A client that has ended for good (<see cref="Closed"/>) cannot connect again.
     /// </summary>
     public async Task ConnectAsync(CancellationToken ct = default)
     {
-        _signedInAgain = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _reconnectAttempts = 0;
-        await _connection.StartAsync(ct);
-        var connection = _connections.Latest;
-        _connectedBefore = true;
+        TaskCompletionSource<Exception?> signedIn;
+        bool opening;
+        lock (_lifecycle)
+        {
+            ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+            if (Volatile.Read(ref _ended) == 1)
+            {
+                throw new InvalidOperationException("The client has ended for good; connect with a new one.");
+            }
+            opening = _signedIn is null;
+            signedIn = _signedIn ??= new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        if (opening)
+        {
+            await OpenAsync(signedIn, ct);
+        }
+        if (await signedIn.Task.WaitAsync(ct) is { } ended)
+        {
+            throw ended;
+        }
+    }
+
+    private async Task OpenAsync(TaskCompletionSource<Exception?> signedIn, CancellationToken ct)
+    {
         try
         {
-            await SignInAsync(ct);
+            _reconnectAttempts = 0;
+            await _connection.StartAsync(ct);
         }
-        catch (Exception) when (!ct.IsCancellationRequested && (ClosedBeforeSignIn(connection) || _signedInAgain.Task.IsCompleted))
+        catch (Exception ex)
         {
-            if (await _signedInAgain.Task.WaitAsync(ct) is { } ended)
+            // No connection, so no close to reconnect from: the next connect opens one again.
+            lock (_lifecycle)
             {
-                throw ended;
+                _signedIn = null;
             }
+            signedIn.TrySetResult(ex);
+            throw;
         }
+        _connectedBefore = true;
+        // Not on the caller's token: an open connection signs in, or closes and reconnects, for whoever waits next.
+        await FirstSignInAsync(_connections.Latest, signedIn).WaitAsync(ct);
+    }
+
+    private async Task FirstSignInAsync(WebSocketConnection? connection, TaskCompletionSource<Exception?> signedIn)
+    {
+        try
+        {
+            await SignInAsync(connection, _disposing.Token);
+        }
+        catch (Exception) when (ClosedBeforeSignIn(connection) || _disposing.IsCancellationRequested)
+        {
+            // The connection's close reconnects, or ends the client, and so completes the wait.
+            return;
+        }
+        catch (Exception)
+        {
+            // Refused on a connection that lives on: connected all the same, and the caller is told why.
+            signedIn.TrySetResult(null);
+            throw;
+        }
+        signedIn.TrySetResult(null);
     }
 
     public Task<SendAck> SendAsync(SendRequest request, CancellationToken ct = default) =>
@@ -203,10 +253,11 @@ public sealed class RelayClient : IAsyncDisposable
         if (!_disposing.IsCancellationRequested && !_replaced)
         {
             _logger.LogInformation(error, "Relay connection lost; reconnecting after seq {Seq}", LastSeq);
+            var signedIn = AwaitSignInAgain();
             switch (await TryReconnectAsync(_disposing.Token))
             {
                 case ReconnectOutcome.SignedIn:
-                    _signedInAgain.TrySetResult(null);
+                    signedIn.TrySetResult(null);
                     Reconnected?.Invoke();
                     return;
                 case ReconnectOutcome.ClosedBeforeSignIn:
@@ -215,6 +266,19 @@ public sealed class RelayClient : IAsyncDisposable
             }
         }
         End(error);
+    }
+
+    /// <summary>What a connect waits for from now on: the sign-in still awaited, or after one, the reconnect's.</summary>
+    private TaskCompletionSource<Exception?> AwaitSignInAgain()
+    {
+        lock (_lifecycle)
+        {
+            if (_signedIn is not { Task.IsCompleted: false })
+            {
+                _signedIn = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            return _signedIn;
+        }
     }
 
     /// <summary>
@@ -230,7 +294,10 @@ public sealed class RelayClient : IAsyncDisposable
         var reason = _disposing.IsCancellationRequested ? null
             : _farewell is { } told ? new HubException($"{told.Code}: {told.Message}")
             : closedBy ?? new InvalidOperationException("The relay closed the connection.");
-        _signedInAgain.TrySetResult(reason ?? new ObjectDisposedException(nameof(RelayClient)));
+        lock (_lifecycle)
+        {
+            _signedIn?.TrySetResult(reason ?? new ObjectDisposedException(nameof(RelayClient)));
+        }
         _messages.Writer.TryComplete(reason);
         Closed?.Invoke(reason);
     }
@@ -252,11 +319,6 @@ public sealed class RelayClient : IAsyncDisposable
             try
             {
                 await Task.Delay(delay, ct);
-                if (_connection.State != HubConnectionState.Disconnected)
-                {
-                    // The application connected again by itself meanwhile.
-                    return ReconnectOutcome.SignedIn;
-                }
                 await _connection.StartAsync(ct);
                 connection = _connections.Latest;
             }
@@ -271,7 +333,7 @@ public sealed class RelayClient : IAsyncDisposable
             }
             try
             {
-                await SignInAsync(ct);
+                await SignInAsync(connection, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -299,9 +361,9 @@ public sealed class RelayClient : IAsyncDisposable
     /// once this returns the relay holds the connection as the agent's, and a client started after it replaces this
     /// one rather than being replaced by it. An announcement counts against the agent's send budget, and an agent that
     /// has just been sending may have spent it: then it is tried again as the budget refills, until it is taken or the
-    /// connection is gone.
+    /// connection is gone. Gone, it is not tried again: the call would go over the connection its close reconnects with.
     /// </summary>
-    private async Task SignInAsync(CancellationToken ct)
+    private async Task SignInAsync(WebSocketConnection? connection, CancellationToken ct)
     {
         while (true)
         {
@@ -310,9 +372,13 @@ public sealed class RelayClient : IAsyncDisposable
                 await (_options.Metadata is { } metadata ? AnnounceAsync(metadata, ct) : HeartbeatAsync(ct));
                 return;
             }
-            catch (HubException ex) when (IsRateLimited(ex) && _connection.State == HubConnectionState.Connected)
+            catch (HubException ex) when (IsRateLimited(ex))
             {
                 await Task.Delay(RateLimitedRetryDelay, ct);
+                if (ClosedBeforeSignIn(connection))
+                {
+                    throw;
+                }
             }
         }
     }
