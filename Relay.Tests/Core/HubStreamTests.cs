@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using SignalRelay.Client;
+using SignalRelay.Tests.Raw;
 
 namespace SignalRelay.Tests.Core;
 
@@ -29,6 +30,32 @@ public sealed class HubStreamTests
         Assert.ThrowsAsync<HubException>(() => alice.StreamAsync(TwoItemsThenAFault(), to: "bob"));
 
         await AssertCutOffAfterTwoAsync(bob, "the sender ended it with an error");
+    }
+
+    [Test]
+    public async Task A_stream_its_sender_cancels_ends_for_hub_and_mesh_receivers_with_an_error_envelope_naming_the_stream()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var alice = await relay.ConnectAsync("alice");
+        var bob = await relay.ConnectAsync("bob");
+        await using var carol = await RawAgents.MeshAsync(relay, "carol");
+        using var stop = new CancellationTokenSource();
+
+        var streaming = alice.StreamAsync(TwoItemsThenWait(), ct: stop.Token);
+        await Wait.UntilAsync(() => relay.QueryNumber("SELECT COUNT(*) FROM messages WHERE kind = 'stream'") == 2, "both items are stored");
+        await stop.CancelAsync();
+
+        Assert.CatchAsync<OperationCanceledException>(() => streaming.WaitAsync(Wait.Default));
+        await AssertCutOffAfterTwoAsync(bob, "the sender ended it with an error");
+        var meshFrames = new List<JsonElement>();
+        for (var i = 0; i < 3; i++)
+        {
+            meshFrames.Add(await carol.NextMeshTrafficAsync());
+        }
+        Assert.That(meshFrames.Select(f => f.GetProperty("type").GetString()), Is.EqualTo(new[] { "stream", "stream", "error" }));
+        Assert.That(meshFrames[2].GetProperty("from").GetString(), Is.EqualTo("alice"), "the sender's, not the relay's");
+        Assert.That(meshFrames[2].GetProperty("id").GetString(), Is.EqualTo(meshFrames[0].GetProperty("id").GetString()!.Split(':')[0] + ":aborted"));
+        Assert.That(meshFrames[2].GetProperty("data").GetProperty("code").GetString(), Is.EqualTo(ErrorCodes.StreamAborted));
     }
 
     [Test]
@@ -117,6 +144,13 @@ public sealed class HubStreamTests
         yield return Json.Of("two");
         await Task.Yield();
         throw new InvalidOperationException("the model crashed");
+    }
+
+    private static async IAsyncEnumerable<JsonElement> TwoItemsThenWait([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        yield return Json.Of("one");
+        yield return Json.Of("two");
+        await Task.Delay(Timeout.Infinite, ct);
     }
 
     private static async IAsyncEnumerable<JsonElement> Items(string[] items, [EnumeratorCancellation] CancellationToken ct = default)
