@@ -46,12 +46,7 @@ public sealed class ClientConnectTests
         var troubled = new TroubledSignIns();
         await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(troubled));
         await using var proxy = new CuttableProxy(relay.BaseUri);
-        await using var client = new RelayClient(new RelayClientOptions
-        {
-            ServerUrl = proxy.BaseUri,
-            AgentId = "alice",
-            ReconnectDelays = [TimeSpan.FromMilliseconds(300)],
-        });
+        await using var client = proxy.CreateClient("alice", TimeSpan.FromMilliseconds(300));
         var reconnects = System.Threading.Channels.Channel.CreateUnbounded<bool>();
         client.Reconnected += () => reconnects.Writer.TryWrite(true);
         await client.ConnectAsync();

@@ -184,12 +184,7 @@ public sealed class ClientReconnectTests
         await using var relay = await TestRelay.StartAsync();
         await using var proxy = new CuttableProxy(relay.BaseUri);
         var bob = await relay.ConnectAsync("bob");
-        await using var alice = new RelayClient(new RelayClientOptions
-        {
-            ServerUrl = proxy.BaseUri,
-            AgentId = "alice",
-            ReconnectDelays = [TimeSpan.FromMilliseconds(500)],
-        });
+        await using var alice = proxy.CreateClient("alice", TimeSpan.FromMilliseconds(500));
         await alice.ConnectAsync();
         var reconnected = Wait.ForEventAsync<bool>(h => alice.Reconnected += () => h(true), _ => true, "alice reconnects");
 

@@ -30,12 +30,7 @@ public sealed class ClientSignInTests
         var slow = new TroubledSignIns();
         await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(slow));
         await using var proxy = new CuttableProxy(relay.BaseUri);
-        await using var first = new RelayClient(new RelayClientOptions
-        {
-            ServerUrl = proxy.BaseUri,
-            AgentId = "alice",
-            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
-        });
+        await using var first = proxy.CreateClient("alice", TimeSpan.FromMilliseconds(50));
         await first.ConnectAsync();
         var reconnected = Wait.ForEventAsync<bool>(h => first.Reconnected += () => h(true), _ => true, "the first client reconnects");
 
@@ -88,12 +83,7 @@ public sealed class ClientSignInTests
         var troubled = new TroubledSignIns();
         await using var relay = await TestRelay.StartAsync(services: TroubledSignIns.AddTo(troubled));
         await using var proxy = new CuttableProxy(relay.BaseUri);
-        await using var client = new RelayClient(new RelayClientOptions
-        {
-            ServerUrl = proxy.BaseUri,
-            AgentId = "alice",
-            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
-        });
+        await using var client = proxy.CreateClient("alice", TimeSpan.FromMilliseconds(50));
         await client.ConnectAsync();
         var registry = relay.Services.GetRequiredService<SessionRegistry>();
         var reconnected = Wait.ForEventAsync<(int RefusalsLeft, bool Online)>(

@@ -186,12 +186,7 @@ public sealed class ReplayTests
         var alice = await relay.ConnectAsync("alice");
         var waited = await alice.DirectAsync("late", Json.Of("waited for you"), "waited");
         await alice.BroadcastAsync(Json.Of("before you came"), "before");
-        await using var late = new RelayClient(new RelayClientOptions
-        {
-            ServerUrl = proxy.BaseUri,
-            AgentId = "late",
-            ReconnectDelays = [TimeSpan.FromMilliseconds(50)],
-        });
+        await using var late = proxy.CreateClient("late", TimeSpan.FromMilliseconds(50));
         await late.ConnectAsync();
         Assert.That((await Wait.NextAsync(late.Messages)).Seq, Is.EqualTo(waited.Seq));
         var reconnected = Wait.ForEventAsync<bool>(h => late.Reconnected += () => h(true), _ => true, "late reconnects");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SignalRelay.Client;
 
 namespace SignalRelay.Tests.Infrastructure;
 
@@ -28,6 +29,14 @@ public sealed class CuttableProxy : IAsyncDisposable
 
     /// <summary>Sends connections made from now on to <paramref name="target"/> (a relay restarted on a port of its own).</summary>
     public void RetargetTo(Uri target) => _target = target;
+
+    /// <summary>A client of the relay through this proxy, waiting <paramref name="reconnectDelay"/> before every reconnect.</summary>
+    public RelayClient CreateClient(string agentId, TimeSpan reconnectDelay) => new(new RelayClientOptions
+    {
+        ServerUrl = BaseUri,
+        AgentId = agentId,
+        ReconnectDelays = [reconnectDelay],
+    });
 
     /// <summary>Resets every client connection made so far.</summary>
     public void CutClients()
